@@ -1,0 +1,4 @@
+namespace Herald.Protocol.Packets;
+
+/// <summary>The will message a CONNECT carries (section 3.1.2.5 - 3.1.2.7).</summary>
+public sealed record ConnectWill(string Topic, byte[] Payload, QualityOfService QoS, bool Retain);

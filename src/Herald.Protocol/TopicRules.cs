@@ -1,0 +1,39 @@
+namespace Herald.Protocol;
+
+/// <summary>Topic name and topic filter rules of section 4.7.</summary>
+public static class TopicRules
+{
+    public const char LevelSeparator = '/';
+    public const char SingleLevelWildcard = '+';
+    public const char MultiLevelWildcard = '#';
+
+    /// <summary>A topic name a PUBLISH may carry: not empty, no wildcards [MQTT-4.7.3-1] [MQTT-3.3.2-2].</summary>
+    public static bool IsValidTopicName(ReadOnlySpan<char> topic) =>
+        topic.Length > 0 && topic.IndexOfAny(SingleLevelWildcard, MultiLevelWildcard) < 0;
+
+    /// <summary>
+    /// A topic filter a SUBSCRIBE may carry: not empty [MQTT-4.7.3-1]; '#' alone in the last level
+    /// [MQTT-4.7.1-2]; '+' alone in its level [MQTT-4.7.1-3].
+    /// </summary>
+    public static bool IsValidTopicFilter(ReadOnlySpan<char> filter)
+    {
+        if (filter.Length == 0)
+            return false;
+        for (var i = 0; i < filter.Length; i++)
+        {
+            var c = filter[i];
+            if (c != SingleLevelWildcard && c != MultiLevelWildcard)
+                continue;
+            var alone = (i == 0 || filter[i - 1] == LevelSeparator)
+                && (i == filter.Length - 1 || filter[i + 1] == LevelSeparator);
+            if (!alone)
+                return false;
+            if (c == MultiLevelWildcard && i != filter.Length - 1)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Topics starting with '$' are not matched by filters starting with a wildcard [MQTT-4.7.2-1].</summary>
+    public static bool IsSystemTopic(ReadOnlySpan<char> topic) => topic.Length > 0 && topic[0] == '$';
+}
