@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using Herald.Broker.Auth;
+using Herald.Broker.Connections;
+using Herald.Broker.Diagnostics;
+using Herald.Broker.Messages;
+using Herald.Broker.Retained;
+using Herald.Broker.Routing;
+using Herald.Broker.Sessions;
+using Herald.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Broker;
+
+/// <summary>
+/// The MQTT engine: accepts connections, routes messages through the subscription tree to
+/// sessions, keeps retained messages and publishes wills. It sees bytes and small interfaces,
+/// never sockets, so every behaviour runs in memory in tests and benchmarks.
+/// </summary>
+public sealed class Broker : IDisposable
+{
+    private readonly ConcurrentDictionary<ClientConnection, byte> _connections = new(ReferenceEqualityComparer.Instance);
+    [ThreadStatic]
+    private static List<Subscriber>? t_subscribers;
+    private volatile bool _stopping;
+
+    public Broker(
+        BrokerOptions options,
+        ISessionStore sessions,
+        IRetainedStore retained,
+        IAuthenticator authenticator,
+        TimeProvider time,
+        ILogger<Broker>? logger = null,
+        BrokerMetrics? metrics = null)
+    {
+        Options = options;
+        Sessions = sessions;
+        Retained = retained;
+        Authenticator = authenticator;
+        Time = time;
+        Log = logger ?? NullLogger<Broker>.Instance;
+        Metrics = metrics ?? new BrokerMetrics();
+    }
+
+    public BrokerOptions Options { get; }
+
+    public ISessionStore Sessions { get; }
+
+    public IRetainedStore Retained { get; }
+
+    public SubscriptionTree Subscriptions { get; } = new();
+
+    public TimeProvider Time { get; }
+
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>True once <see cref="Stop"/> began: new CONNECTs get 0x03 Server unavailable.</summary>
+    public bool IsStopping => _stopping;
+
+    internal IAuthenticator Authenticator { get; }
+
+    internal ILogger Log { get; }
+
+    internal BrokerMetrics Metrics { get; }
+
+    /// <summary>
+    /// Serialises the moves of a client id between connections and sessions (connect, takeover,
+    /// end of a clean session). Never held while a message is routed to many sessions.
+    /// </summary>
+    internal Lock SessionsGate { get; } = new();
+
+    /// <summary>A new network connection; the host feeds it bytes and drains its packets.</summary>
+    public ClientConnection Accept(string remoteEndPoint)
+    {
+        var connection = new ClientConnection(this, remoteEndPoint);
+        _connections.TryAdd(connection, 0);
+        Metrics.ConnectionOpened();
+        return connection;
+    }
+
+    /// <summary>
+    /// Publishes a message as if a client had: stores or clears it when retained, then routes it
+    /// to every matching session with RETAIN cleared [MQTT-3.3.1-9].
+    /// </summary>
+    public void Publish(Message message)
+    {
+        if (message.Retain)
+            Retained.Set(message); // [MQTT-3.3.1-5] [MQTT-3.3.1-10]
+        var subscribers = t_subscribers ?? [];
+        t_subscribers = null; // a will published while routing gets a list of its own
+        try
+        {
+            Subscriptions.Match(message.Topic, subscribers);
+            foreach (var (session, qos) in subscribers)
+                session.Deliver(message, qos, retain: false);
+        }
+        finally
+        {
+            subscribers.Clear();
+            t_subscribers = subscribers;
+        }
+    }
+
+    /// <summary>Refuses new clients and closes every connection, publishing their wills.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        foreach (var connection in _connections.Keys)
+            connection.Close(DisconnectReason.ServerShutdown);
+    }
+
+    public void Dispose() => Metrics.Dispose();
+
+    internal void OnConnectionClosed(ClientConnection connection, DisconnectReason reason)
+    {
+        if (_connections.TryRemove(connection, out _))
+            Metrics.ConnectionClosed();
+        if (connection.Session is not { } session)
+        {
+            Log.ClosedBeforeConnect(connection.RemoteEndPoint, reason);
+            return;
+        }
+        Log.ClientDisconnected(connection.ClientId, connection.RemoteEndPoint, reason);
+        if (connection.Will is { } will && reason != DisconnectReason.ClientDisconnected)
+            Publish(Message.Create(will.Topic, will.Payload, will.QoS, will.Retain)); // [MQTT-3.1.2-8]
+        lock (SessionsGate)
+        {
+            if (session.Detach(connection) && !session.IsPersistent)
+                EndSession(session); // [MQTT-3.1.2-6]
+        }
+    }
+
+    /// <summary>Discards a session and its subscriptions. The caller holds <see cref="SessionsGate"/>.</summary>
+    internal void EndSession(Session session)
+    {
+        Sessions.Remove(session);
+        foreach (var (filter, _) in session.Subscriptions)
+            Subscriptions.Unsubscribe(filter, session);
+    }
+
+    internal Session CreateSession(string clientId, bool persistent)
+    {
+        var session = new Session(this, clientId, persistent);
+        Sessions.Add(session);
+        return session;
+    }
+}

@@ -1,0 +1,21 @@
+namespace Herald.Broker;
+
+/// <summary>Engine limits. The server binds these from <c>Herald:Mqtt</c> and validates them at startup.</summary>
+public sealed class BrokerOptions
+{
+    /// <summary>How long a new connection may take to send CONNECT before it is closed.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Unacknowledged QoS 1/2 messages in flight to one client; more wait in its queue.</summary>
+    public int MaxInflightMessages { get; set; } = 20;
+
+    /// <summary>
+    /// Messages one client may have waiting: QoS 1/2 messages queued behind the in-flight window
+    /// or while it is offline, and QoS 0 messages not yet written to its socket. When full the
+    /// oldest queued QoS 1/2 message, or the new QoS 0 message, is dropped and counted.
+    /// </summary>
+    public int MaxQueuedMessages { get; set; } = 1000;
+
+    /// <summary>Largest packet accepted from a client, fixed header included.</summary>
+    public int MaxPacketSize { get; set; } = 268_435_460;
+}

@@ -1,0 +1,29 @@
+namespace Herald.Broker.Connections;
+
+/// <summary>Why a connection ended. Every reason but <see cref="ClientDisconnected"/> publishes the will.</summary>
+public enum DisconnectReason
+{
+    /// <summary>The client sent DISCONNECT: the will is discarded [MQTT-3.14.4-3].</summary>
+    ClientDisconnected,
+
+    /// <summary>The network connection closed without DISCONNECT.</summary>
+    ConnectionLost,
+
+    /// <summary>The client sent a malformed packet or broke the protocol.</summary>
+    ProtocolError,
+
+    /// <summary>No packet within one and a half keep-alive periods [MQTT-3.1.2-24].</summary>
+    KeepAliveTimeout,
+
+    /// <summary>No CONNECT within the connect timeout.</summary>
+    ConnectTimeout,
+
+    /// <summary>CONNECT was refused with a non-zero return code.</summary>
+    ConnectRefused,
+
+    /// <summary>Another connection connected with the same client id [MQTT-3.1.4-2].</summary>
+    SessionTakenOver,
+
+    /// <summary>The server is stopping.</summary>
+    ServerShutdown,
+}

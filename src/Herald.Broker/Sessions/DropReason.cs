@@ -1,0 +1,11 @@
+namespace Herald.Broker.Sessions;
+
+/// <summary>Why a message was dropped instead of delivered; a metric tag and a log field.</summary>
+public enum DropReason
+{
+    /// <summary>A QoS 0 message found the client's outbound queue full (a slow reader).</summary>
+    OutboundQueueFull,
+
+    /// <summary>A QoS 1/2 message pushed the oldest out of a full session queue.</summary>
+    SessionQueueFull,
+}

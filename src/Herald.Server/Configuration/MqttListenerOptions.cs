@@ -1,0 +1,18 @@
+namespace Herald.Server.Configuration;
+
+/// <summary><c>Herald:Mqtt</c>: the MQTT listener and the engine's limits.</summary>
+public sealed class MqttListenerOptions
+{
+    public int Port { get; set; } = 1883;
+
+    /// <summary>"localhost" (loopback, the default), "*" (every interface) or an IP address.</summary>
+    public string Address { get; set; } = ListenAddress.Localhost;
+
+    public int ConnectTimeoutSeconds { get; set; } = 10;
+
+    public int MaxInflightMessages { get; set; } = 20;
+
+    public int MaxQueuedMessages { get; set; } = 1000;
+
+    public int MaxPacketSize { get; set; } = 268_435_460;
+}
