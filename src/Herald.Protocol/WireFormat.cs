@@ -66,6 +66,14 @@ public static class WireFormat
         return 2 + size;
     }
 
+    /// <summary>Encoded size of binary data: two length bytes and the data.</summary>
+    public static int BinarySize(ReadOnlySpan<byte> value)
+    {
+        if (value.Length > ushort.MaxValue)
+            throw new ArgumentException($"binary data of {value.Length} bytes exceeds 65535", nameof(value));
+        return 2 + value.Length;
+    }
+
     public static int WriteString(Span<byte> destination, string value)
     {
         var length = Encoding.UTF8.GetBytes(value, destination[2..]);

@@ -85,6 +85,13 @@ internal static class ConnectHandler
                     var sessionPresent = existing is not null && packet.Version == ProtocolVersion.V311;
                     connection.Will = packet.Will;
                     connection.Accept(clientId, packet.Version, session, packet.KeepAliveSeconds);
+                    if (connection.IsClosed)
+                    {
+                        // Closed (shutdown, timeout) before the session was attached: leave no trace of it.
+                        if (!session.IsPersistent)
+                            broker.EndSession(session);
+                        return false;
+                    }
                     // CONNACK is queued before the session is attached, so it is the first packet the client sees [MQTT-3.2.0-1].
                     connection.TrySend(OutboundPacket.ConnAck(sessionPresent, ConnectReturnCode.Accepted));
                     session.Attach(connection);

@@ -82,11 +82,11 @@ public sealed class ConnectPacket
         var name = ProtocolNameOf(Version);
         var remaining = WireFormat.StringSize(name) + 1 + 1 + 2 + WireFormat.StringSize(ClientId);
         if (Will is not null)
-            remaining += WireFormat.StringSize(Will.Topic) + 2 + Will.Payload.Length;
+            remaining += WireFormat.StringSize(Will.Topic) + WireFormat.BinarySize(Will.Payload);
         if (Username is not null)
             remaining += WireFormat.StringSize(Username);
         if (Password is not null)
-            remaining += 2 + Password.Length;
+            remaining += WireFormat.BinarySize(Password);
 
         var span = writer.GetSpan(PacketFrame.PacketSize(remaining));
         var i = PacketFrame.WriteHeader(span, (byte)PacketType.Connect << 4, remaining);

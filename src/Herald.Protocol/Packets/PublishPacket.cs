@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 
 namespace Herald.Protocol.Packets;
 
@@ -65,8 +64,7 @@ public readonly struct PublishPacket
 
     public void WriteTo(IBufferWriter<byte> writer)
     {
-        var topicLength = Encoding.UTF8.GetByteCount(Topic);
-        var remaining = 2 + topicLength + (QoS > 0 ? 2 : 0) + (int)Payload.Length;
+        var remaining = WireFormat.StringSize(Topic) + (QoS > 0 ? 2 : 0) + (int)Payload.Length;
         var span = writer.GetSpan(PacketFrame.PacketSize(remaining));
         var i = PacketFrame.WriteHeader(span, Header(QoS, Dup, Retain), remaining);
         i += WireFormat.WriteString(span[i..], Topic);

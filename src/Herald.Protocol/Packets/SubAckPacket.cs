@@ -13,6 +13,8 @@ public sealed record SubAckPacket(ushort PacketId, IReadOnlyList<byte> ReturnCod
         PacketFrame.ValidateFlags(header);
         var reader = new SequenceReader<byte>(body);
         var packetId = WireFormat.ReadUInt16(ref reader);
+        if (packetId == 0)
+            throw PacketException.Malformed("SUBACK packet identifier is 0"); // [MQTT-2.3.1-1]
         var codes = new byte[reader.Remaining];
         reader.TryCopyTo(codes);
         foreach (var code in codes)
