@@ -121,13 +121,14 @@ public sealed class Broker : IDisposable
             return;
         }
         Log.ClientDisconnected(connection.ClientId, connection.RemoteEndPoint, reason);
-        if (connection.Will is { } will && reason != DisconnectReason.ClientDisconnected)
-            Publish(Message.Create(will.Topic, will.Payload, will.QoS, will.Retain)); // [MQTT-3.1.2-8]
         lock (SessionsGate)
         {
             if (session.Detach(connection) && !session.IsPersistent)
                 EndSession(session); // [MQTT-3.1.2-6]
         }
+        // After the detach, so a will routed back to its own persistent session is queued, not sent to the dead connection.
+        if (connection.Will is { } will && reason != DisconnectReason.ClientDisconnected)
+            Publish(Message.Create(will.Topic, will.Payload, will.QoS, will.Retain)); // [MQTT-3.1.2-8]
     }
 
     /// <summary>Discards a session and its subscriptions. The caller holds <see cref="SessionsGate"/>.</summary>

@@ -61,11 +61,12 @@ public sealed class ClientConnection
     /// </summary>
     public async ValueTask<SequencePosition> ReceiveAsync(ReadOnlySequence<byte> buffer)
     {
-        Volatile.Write(ref _lastPacketTimestamp, Broker.Time.GetTimestamp());
         try
         {
             while (!IsClosed && PacketFrame.TryRead(ref buffer, Broker.Options.MaxPacketSize, out var header, out var body))
             {
+                // [MQTT-3.1.2-24] only a whole control packet counts as activity, not a trickle of bytes.
+                Volatile.Write(ref _lastPacketTimestamp, Broker.Time.GetTimestamp());
                 if (Session is null)
                 {
                     if (PacketFrame.TypeOf(header) != PacketType.Connect)

@@ -74,7 +74,7 @@ public sealed class Session
                     Dropped(DropReason.OutboundQueueFull);
                 return;
             }
-            if (_connection is not null && _queue.Count == 0 && _inflight.HasRoom)
+            if (IsSendable && _queue.Count == 0 && _inflight.HasRoom)
             {
                 Send(new QueuedMessage(message, qos, retain));
                 return;
@@ -186,9 +186,15 @@ public sealed class Session
 
     private void SendQueued()
     {
-        while (_connection is not null && _inflight.HasRoom && _queue.TryDequeue(out var queued))
+        while (IsSendable && _inflight.HasRoom && _queue.TryDequeue(out var queued))
             Send(queued);
     }
+
+    /// <summary>
+    /// A connection that closed but is not detached yet gets nothing new: messages stay queued and
+    /// go out without DUP on reconnect, instead of sitting in flight as if sent.
+    /// </summary>
+    private bool IsSendable => _connection is { IsClosed: false };
 
     private void Send(QueuedMessage queued)
     {
