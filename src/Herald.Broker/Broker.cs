@@ -75,6 +75,10 @@ public sealed class Broker : IDisposable
         var connection = new ClientConnection(this, remoteEndPoint);
         _connections.TryAdd(connection, 0);
         Metrics.ConnectionOpened();
+        // Kestrel accepts sockets for a moment after Stop began; Stop set the flag before it went
+        // through the list and this adds before reading it, so no connection slips past both.
+        if (_stopping)
+            connection.Close(DisconnectReason.ServerShutdown);
         return connection;
     }
 

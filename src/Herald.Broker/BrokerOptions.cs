@@ -16,6 +16,9 @@ public sealed class BrokerOptions
     /// </summary>
     public int MaxQueuedMessages { get; set; } = 1000;
 
+    /// <summary>Open connections allowed at once; a CONNECT beyond it gets 0x03 Server unavailable. 0 means no limit.</summary>
+    public int MaxConnections { get; set; }
+
     /// <summary>Largest packet accepted from a client, fixed header included.</summary>
     public int MaxPacketSize { get; set; } = 268_435_460;
 }

@@ -67,13 +67,7 @@ public static class PacketFrame
             throw PacketException.Malformed($"reserved flags 0x{flags:X} are invalid for {TypeOf(header)}");
     }
 
-    public static int SizeOfRemainingLength(int remaining) => remaining switch
-    {
-        < 128 => 1,
-        < 16_384 => 2,
-        < 2_097_152 => 3,
-        _ => 4,
-    };
+    public static int SizeOfRemainingLength(int remaining) => WireFormat.VariableByteIntegerSize(remaining);
 
     /// <summary>Size of a whole packet with this remaining length.</summary>
     public static int PacketSize(int remaining) => 1 + SizeOfRemainingLength(remaining) + remaining;
@@ -84,17 +78,7 @@ public static class PacketFrame
         if ((uint)remaining > MaxRemainingLength)
             throw new ArgumentOutOfRangeException(nameof(remaining), remaining, "remaining length exceeds 268435455");
         destination[0] = header;
-        var i = 1;
-        do
-        {
-            var b = (byte)(remaining & 0x7F);
-            remaining >>= 7;
-            if (remaining > 0)
-                b |= 0x80;
-            destination[i++] = b;
-        }
-        while (remaining > 0);
-        return i;
+        return 1 + WireFormat.WriteVariableByteInteger(destination[1..], remaining);
     }
 
     /// <summary>Writes a packet that is only a fixed header: PINGREQ, PINGRESP, DISCONNECT (3.1.1).</summary>

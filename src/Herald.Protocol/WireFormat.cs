@@ -15,6 +15,51 @@ public static class WireFormat
         return (ushort)value;
     }
 
+    /// <summary>Reads a variable byte integer (section 1.5.5) of at most four bytes.</summary>
+    public static int ReadVariableByteInteger(ref SequenceReader<byte> reader)
+    {
+        var value = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            if (!reader.TryRead(out var b))
+                throw PacketException.Malformed("packet ends inside a variable byte integer");
+            value |= (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0)
+                return value;
+        }
+        throw PacketException.Malformed("variable byte integer is longer than four bytes");
+    }
+
+    public static int VariableByteIntegerSize(int value) => value switch
+    {
+        < 128 => 1,
+        < 16_384 => 2,
+        < 2_097_152 => 3,
+        _ => 4,
+    };
+
+    public static int WriteVariableByteInteger(Span<byte> destination, int value)
+    {
+        var i = 0;
+        do
+        {
+            var b = (byte)(value & 0x7F);
+            value >>= 7;
+            if (value > 0)
+                b |= 0x80;
+            destination[i++] = b;
+        }
+        while (value > 0);
+        return i;
+    }
+
+    public static uint ReadUInt32(ref SequenceReader<byte> reader)
+    {
+        if (!reader.TryReadBigEndian(out int value))
+            throw PacketException.Malformed("packet ends inside a four-byte integer");
+        return (uint)value;
+    }
+
     public static byte ReadByte(ref SequenceReader<byte> reader)
     {
         if (!reader.TryRead(out var value))

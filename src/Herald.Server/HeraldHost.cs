@@ -28,6 +28,7 @@ public static class HeraldHost
             MaxInflightMessages = options.Mqtt.MaxInflightMessages,
             MaxQueuedMessages = options.Mqtt.MaxQueuedMessages,
             MaxPacketSize = options.Mqtt.MaxPacketSize,
+            MaxConnections = options.Mqtt.MaxConnections,
         });
         builder.Services.AddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.AddSingleton<IRetainedStore, InMemoryRetainedStore>();

@@ -170,7 +170,6 @@ public sealed class ConnectPacketTests
     [Trait("Spec", "MQTT-3.1.2-2")]
     [InlineData("MQTT", 0)]
     [InlineData("MQTT", 3)]
-    [InlineData("MQTT", 5)]
     [InlineData("MQTT", 6)]
     [InlineData("MQTT", 255)]
     [InlineData("MQIsdp", 4)]

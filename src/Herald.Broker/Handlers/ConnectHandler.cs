@@ -27,6 +27,11 @@ internal static class ConnectHandler
             return;
         }
 
+        if (packet.Version == ProtocolVersion.V500)
+        {
+            connection.Refuse(ConnectReturnCode.UnacceptableProtocolVersion, packet.ClientId); // [MQTT-3.1.2-2]
+            return;
+        }
         var broker = connection.Broker;
         var clientId = packet.ClientId;
         if (!IsAcceptable(packet))
@@ -36,7 +41,7 @@ internal static class ConnectHandler
         }
         if (clientId.Length == 0)
             clientId = $"auto-{Guid.NewGuid():N}"; // [MQTT-3.1.3-6]
-        if (broker.IsStopping)
+        if (broker.IsStopping || (broker.Options.MaxConnections > 0 && broker.ConnectionCount > broker.Options.MaxConnections))
         {
             connection.Refuse(ConnectReturnCode.ServerUnavailable, clientId);
             return;

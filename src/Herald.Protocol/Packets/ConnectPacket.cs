@@ -17,6 +17,9 @@ public sealed class ConnectPacket
     public string? Username { get; init; }
     public byte[]? Password { get; init; }
 
+    /// <summary>MQTT 5 CONNECT properties.</summary>
+    public Properties? Properties { get; init; }
+
     public static string ProtocolNameOf(ProtocolVersion version) =>
         version == ProtocolVersion.V310 ? ProtocolName31 : ProtocolName311;
 
@@ -31,7 +34,7 @@ public sealed class ConnectPacket
         if (name != ProtocolName311 && name != ProtocolName31)
             throw PacketException.Malformed($"unknown protocol name '{name}'"); // [MQTT-3.1.2-1]
         var level = (ProtocolVersion)WireFormat.ReadByte(ref reader);
-        var supported = (name, level) is (ProtocolName311, ProtocolVersion.V311) or (ProtocolName31, ProtocolVersion.V310);
+        var supported = (name, level) is (ProtocolName311, ProtocolVersion.V311 or ProtocolVersion.V500) or (ProtocolName31, ProtocolVersion.V310);
         if (!supported)
             throw new PacketException(PacketError.UnsupportedProtocolVersion, $"protocol '{name}' level {(byte)level} is not supported"); // [MQTT-3.1.2-2]
 
@@ -47,18 +50,21 @@ public sealed class ConnectPacket
             throw PacketException.Malformed("will QoS is 3"); // [MQTT-3.1.2-14]
         if (!hasWill && (willQos != 0 || willRetain))
             throw PacketException.Malformed("will QoS or retain set without a will"); // [MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15]
-        if (hasPassword && !hasUsername)
+        if (hasPassword && !hasUsername && level != ProtocolVersion.V500)
             throw PacketException.Malformed("password flag set without username flag"); // [MQTT-3.1.2-22]
 
         var keepAlive = WireFormat.ReadUInt16(ref reader);
+        var v5 = level == ProtocolVersion.V500;
+        var properties = v5 ? Properties.Read(ref reader, (int)PacketType.Connect) : null;
         var clientId = WireFormat.ReadString(ref reader);
         ConnectWill? will = null;
         if (hasWill)
         {
+            var willProperties = v5 ? Properties.Read(ref reader, Properties.WillContext) : null;
             var topic = WireFormat.ReadString(ref reader);
             if (!TopicRules.IsValidTopicName(topic))
                 throw PacketException.Malformed($"will topic '{topic}' is not a valid topic name");
-            will = new ConnectWill(topic, WireFormat.ReadBinary(ref reader), (QualityOfService)willQos, willRetain);
+            will = new ConnectWill(topic, WireFormat.ReadBinary(ref reader), (QualityOfService)willQos, willRetain) { Properties = willProperties };
         }
         var username = hasUsername ? WireFormat.ReadString(ref reader) : null;
         var password = hasPassword ? WireFormat.ReadBinary(ref reader) : null;
@@ -74,15 +80,19 @@ public sealed class ConnectPacket
             Will = will,
             Username = username,
             Password = password,
+            Properties = properties,
         };
     }
 
     public void WriteTo(IBufferWriter<byte> writer)
     {
         var name = ProtocolNameOf(Version);
+        var v5 = Version == ProtocolVersion.V500;
         var remaining = WireFormat.StringSize(name) + 1 + 1 + 2 + WireFormat.StringSize(ClientId);
+        if (v5)
+            remaining += Properties.SizeOf(Properties);
         if (Will is not null)
-            remaining += WireFormat.StringSize(Will.Topic) + WireFormat.BinarySize(Will.Payload);
+            remaining += WireFormat.StringSize(Will.Topic) + WireFormat.BinarySize(Will.Payload) + (v5 ? Properties.SizeOf(Will.Properties) : 0);
         if (Username is not null)
             remaining += WireFormat.StringSize(Username);
         if (Password is not null)
@@ -95,9 +105,13 @@ public sealed class ConnectPacket
         span[i++] = Flags();
         BinaryPrimitives.WriteUInt16BigEndian(span[i..], KeepAliveSeconds);
         i += 2;
+        if (v5)
+            i += Properties.Write(span[i..], Properties);
         i += WireFormat.WriteString(span[i..], ClientId);
         if (Will is not null)
         {
+            if (v5)
+                i += Properties.Write(span[i..], Will.Properties);
             i += WireFormat.WriteString(span[i..], Will.Topic);
             i += WireFormat.WriteBinary(span[i..], Will.Payload);
         }

@@ -14,5 +14,8 @@ public sealed class MqttListenerOptions
 
     public int MaxQueuedMessages { get; set; } = 1000;
 
+    /// <summary>0 means no limit.</summary>
+    public int MaxConnections { get; set; }
+
     public int MaxPacketSize { get; set; } = 268_435_460;
 }
