@@ -34,6 +34,33 @@ public static class TopicRules
         return true;
     }
 
+    public const string SharePrefix = "$share/";
+
+    /// <summary>A shared subscription filter: <c>$share/{ShareName}/{filter}</c> (section 4.8.2).</summary>
+    public static bool IsShared(string filter) => filter.StartsWith(SharePrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Splits <c>$share/{ShareName}/{filter}</c>. False when the share name is empty or holds '/',
+    /// '+' or '#' [MQTT-4.8.2-1], or the filter after it is missing or invalid [MQTT-4.8.2-2].
+    /// </summary>
+    public static bool TrySplitShared(string filter, out string shareName, out string topicFilter)
+    {
+        shareName = topicFilter = "";
+        var rest = filter.AsSpan(SharePrefix.Length);
+        var slash = rest.IndexOf(LevelSeparator);
+        if (slash <= 0)
+            return false;
+        var name = rest[..slash];
+        if (name.IndexOfAny(SingleLevelWildcard, MultiLevelWildcard) >= 0)
+            return false;
+        var inner = rest[(slash + 1)..];
+        if (!IsValidTopicFilter(inner))
+            return false;
+        shareName = name.ToString();
+        topicFilter = inner.ToString();
+        return true;
+    }
+
     /// <summary>Topics starting with '$' are not matched by filters starting with a wildcard [MQTT-4.7.2-1].</summary>
     public static bool IsSystemTopic(ReadOnlySpan<char> topic) => topic.Length > 0 && topic[0] == '$';
 }

@@ -18,7 +18,12 @@ public readonly struct PublishPacket
     public bool Dup { get; init; }
     public bool Retain { get; init; }
 
-    public static PublishPacket Read(byte header, in ReadOnlySequence<byte> body)
+    /// <summary>MQTT 5 PUBLISH properties.</summary>
+    public Properties? Properties { get; init; }
+
+    public static PublishPacket Read(byte header, in ReadOnlySequence<byte> body) => Read(header, body, ProtocolVersion.V311);
+
+    public static PublishPacket Read(byte header, in ReadOnlySequence<byte> body, ProtocolVersion version)
     {
         var qos = (header >> 1) & 0x03;
         if (qos == 3)
@@ -36,7 +41,9 @@ public readonly struct PublishPacket
             ? WireFormat.DecodeString(topicUtf8.FirstSpan)
             : WireFormat.DecodeString(topicUtf8.ToArray());
         reader.Advance(topicLength);
-        if (!TopicRules.IsValidTopicName(topic))
+        var v5 = version == ProtocolVersion.V500;
+        // MQTT 5 allows an empty topic when a topic alias stands for it; the engine checks the alias.
+        if (!TopicRules.IsValidTopicName(topic) && !(v5 && topic.Length == 0))
             throw PacketException.Malformed($"'{topic}' is not a valid topic name"); // [MQTT-3.3.2-2]
 
         ushort packetId = 0;
@@ -47,6 +54,7 @@ public readonly struct PublishPacket
                 throw PacketException.Malformed("PUBLISH packet identifier is 0"); // [MQTT-2.3.1-1]
         }
 
+        var properties = v5 ? Properties.Read(ref reader, (int)PacketType.Publish) : null;
         return new PublishPacket
         {
             Topic = topic,
@@ -56,15 +64,19 @@ public readonly struct PublishPacket
             PacketId = packetId,
             Dup = dup,
             Retain = (header & 0x01) != 0,
+            Properties = properties,
         };
     }
 
     public static byte Header(QualityOfService qos, bool dup, bool retain) =>
         (byte)(((byte)PacketType.Publish << 4) | (dup ? 0x08 : 0) | ((int)qos << 1) | (retain ? 0x01 : 0));
 
-    public void WriteTo(IBufferWriter<byte> writer)
+    public void WriteTo(IBufferWriter<byte> writer) => WriteTo(writer, ProtocolVersion.V311);
+
+    public void WriteTo(IBufferWriter<byte> writer, ProtocolVersion version)
     {
-        var remaining = WireFormat.StringSize(Topic) + (QoS > 0 ? 2 : 0) + (int)Payload.Length;
+        var v5 = version == ProtocolVersion.V500;
+        var remaining = WireFormat.StringSize(Topic) + (QoS > 0 ? 2 : 0) + (v5 ? Properties.SizeOf(Properties) : 0) + (int)Payload.Length;
         var span = writer.GetSpan(PacketFrame.PacketSize(remaining));
         var i = PacketFrame.WriteHeader(span, Header(QoS, Dup, Retain), remaining);
         i += WireFormat.WriteString(span[i..], Topic);
@@ -73,6 +85,8 @@ public readonly struct PublishPacket
             BinaryPrimitives.WriteUInt16BigEndian(span[i..], PacketId);
             i += 2;
         }
+        if (v5)
+            i += Properties.Write(span[i..], Properties);
         Payload.CopyTo(span[i..]);
         writer.Advance(i + (int)Payload.Length);
     }
