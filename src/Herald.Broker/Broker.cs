@@ -84,9 +84,11 @@ public sealed class Broker : IDisposable
 
     /// <summary>
     /// Publishes a message as if a client had: stores or clears it when retained, then routes it
-    /// to every matching session with RETAIN cleared [MQTT-3.3.1-9].
+    /// to every matching session, with RETAIN cleared unless the subscription keeps it
+    /// [MQTT-3.3.1-9] [MQTT-3.3.1-12] [MQTT-3.3.1-13].
     /// </summary>
-    public void Publish(Message message)
+    /// <param name="refuseWhenFull">A session whose queue is full refuses the message instead of dropping its oldest.</param>
+    public PublishOutcome Publish(Message message, bool refuseWhenFull = false)
     {
         if (message.Retain)
             Retained.Set(message); // [MQTT-3.3.1-5] [MQTT-3.3.1-10]
@@ -94,9 +96,14 @@ public sealed class Broker : IDisposable
         t_subscribers = null; // a will published while routing gets a list of its own
         try
         {
-            Subscriptions.Match(message.Topic, subscribers);
-            foreach (var (session, qos) in subscribers)
-                session.Deliver(message, qos, retain: false);
+            Subscriptions.Match(message.Topic, message.OriginClientId, subscribers);
+            var refused = false;
+            foreach (var s in subscribers)
+            {
+                if (!s.Session.Deliver(message, s.QoS, s.RetainAsPublished && message.Retain, s.SubscriptionIds, s.Group, refuseWhenFull))
+                    refused = true;
+            }
+            return new PublishOutcome(subscribers.Count, refused);
         }
         finally
         {
@@ -125,27 +132,57 @@ public sealed class Broker : IDisposable
             return;
         }
         Log.ClientDisconnected(connection.ClientId, connection.RemoteEndPoint, reason);
+        // [MQTT-3.1.2-8] the will goes out on every end but a plain DISCONNECT.
+        var will = connection.Will is { } w && reason != DisconnectReason.ClientDisconnected
+            ? Message.Create(w.Topic, w.Payload, w.QoS, w.Retain, w.Properties, connection.ClientId, Time.GetTimestamp())
+            : null;
+        var willDelay = connection.Will?.Properties?.WillDelayInterval ?? 0;
+        var delayed = will is not null && willDelay > 0 && session.IsPersistent;
         lock (SessionsGate)
         {
-            if (session.Detach(connection) && !session.IsPersistent)
+            if (session.Detach(connection, delayed ? will : null, willDelay) && !session.IsPersistent)
                 EndSession(session); // [MQTT-3.1.2-6]
         }
         // After the detach, so a will routed back to its own persistent session is queued, not sent to the dead connection.
-        if (connection.Will is { } will && reason != DisconnectReason.ClientDisconnected)
-            Publish(Message.Create(will.Topic, will.Payload, will.QoS, will.Retain)); // [MQTT-3.1.2-8]
+        if (will is not null && !delayed)
+            Publish(will);
     }
 
-    /// <summary>Discards a session and its subscriptions. The caller holds <see cref="SessionsGate"/>.</summary>
+    /// <summary>
+    /// Discards a session and its subscriptions, publishes a will still waiting out its delay, and
+    /// hands messages it held for shared subscriptions to other members of their groups.
+    /// The caller holds <see cref="SessionsGate"/>.
+    /// </summary>
     internal void EndSession(Session session)
     {
         Sessions.Remove(session);
-        foreach (var (filter, _) in session.Subscriptions)
-            Subscriptions.Unsubscribe(filter, session);
+        foreach (var subscription in session.Subscriptions)
+            Subscriptions.Unsubscribe(session, subscription);
+        var (will, shared) = session.End();
+        if (will is not null)
+            Publish(will);
+        foreach (var held in shared)
+        {
+            if (Subscriptions.PickOther(held.Group!, session) is { } other)
+                other.Session.Deliver(held.Message, other.QoS, held.Retain, other.SubscriptionIds, held.Group);
+        }
     }
 
-    internal Session CreateSession(string clientId, bool persistent)
+    /// <summary>A detached session's expiry interval has passed: end it unless its client came back.</summary>
+    internal void ExpireSession(Session session)
     {
-        var session = new Session(this, clientId, persistent);
+        lock (SessionsGate)
+        {
+            if (session.IsConnected || !Sessions.TryGet(session.ClientId, out var current) || current != session)
+                return;
+            Log.SessionExpired(session.ClientId);
+            EndSession(session);
+        }
+    }
+
+    internal Session CreateSession(string clientId, uint expiryInterval)
+    {
+        var session = new Session(this, clientId, expiryInterval);
         Sessions.Add(session);
         return session;
     }

@@ -19,6 +19,18 @@ public sealed class BrokerOptions
     /// <summary>Open connections allowed at once; a CONNECT beyond it gets 0x03 Server unavailable. 0 means no limit.</summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>MQTT 5 Receive Maximum the server announces: incoming QoS 2 messages a client may have unreleased.</summary>
+    public int ReceiveMaximum { get; set; } = 100;
+
+    /// <summary>MQTT 5 Topic Alias Maximum the server announces for aliases clients set; 0 refuses aliases.</summary>
+    public int TopicAliasMaximum { get; set; } = 10;
+
+    /// <summary>Whether the server sets topic aliases on PUBLISH to MQTT 5 clients that allow them.</summary>
+    public bool OutboundTopicAliases { get; set; }
+
+    /// <summary>MQTT 5 Server Keep Alive: when set, replaces the keep-alive clients ask for.</summary>
+    public ushort? ServerKeepAlive { get; set; }
+
     /// <summary>Largest packet accepted from a client, fixed header included.</summary>
     public int MaxPacketSize { get; set; } = 268_435_460;
 }

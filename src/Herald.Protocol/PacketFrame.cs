@@ -12,6 +12,9 @@ public static class PacketFrame
     /// <summary>The largest remaining length four variable-length bytes can carry (256 MB).</summary>
     public const int MaxRemainingLength = 268_435_455;
 
+    /// <summary>The largest whole packet: a maximal remaining length and its five-byte fixed header.</summary>
+    public const int MaxPacketSize = MaxRemainingLength + 5;
+
     /// <summary>
     /// Takes one whole packet off the front of <paramref name="buffer"/>. Returns false, consuming
     /// nothing, while the packet is incomplete.

@@ -81,7 +81,7 @@ public sealed class Properties
     /// <summary>Size of the property length and the properties; 1 for null or empty.</summary>
     public static int SizeOf(Properties? properties)
     {
-        var length = properties?.Length() ?? 0;
+        var length = properties?.BodyLength() ?? 0;
         return WireFormat.VariableByteIntegerSize(length) + length;
     }
 
@@ -93,7 +93,7 @@ public sealed class Properties
             destination[0] = 0;
             return 1;
         }
-        var i = WireFormat.WriteVariableByteInteger(destination, properties.Length());
+        var i = WireFormat.WriteVariableByteInteger(destination, properties.BodyLength());
         return i + properties.WriteBody(destination[i..]);
     }
 
@@ -162,7 +162,8 @@ public sealed class Properties
         return value;
     }
 
-    private int Length()
+    /// <summary>Encoded size of the properties without the length prefix.</summary>
+    public int BodyLength()
     {
         var length = 0;
         if (PayloadFormatIndicator is not null) length += 2;
@@ -203,7 +204,8 @@ public sealed class Properties
         return length;
     }
 
-    private int WriteBody(Span<byte> destination)
+    /// <summary>Writes the properties without the length prefix.</summary>
+    public int WriteBody(Span<byte> destination)
     {
         var w = new PropertyWriter(destination);
         w.Byte(PropertyId.PayloadFormatIndicator, PayloadFormatIndicator);

@@ -22,7 +22,7 @@ public sealed class AsyncAuthenticationTests
         Assert.False(receiving.IsCompleted);
         client.AssertReceivedNothing();
 
-        authenticator.Complete(ConnectReturnCode.Accepted);
+        authenticator.Complete(ReasonCode.Success);
         await receiving;
 
         client.AssertReceived(new ConnAckPacket(false, ConnectReturnCode.Accepted), new SubAck(1, 1));
@@ -39,7 +39,7 @@ public sealed class AsyncAuthenticationTests
         broker.Advance(TimeSpan.FromSeconds(5));
         Assert.True(client.IsClosed);
         Assert.True(authenticator.Cancelled);
-        authenticator.Complete(ConnectReturnCode.Accepted);
+        authenticator.Complete(ReasonCode.Success);
         await receiving;
 
         client.AssertReceivedNothing();

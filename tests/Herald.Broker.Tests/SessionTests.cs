@@ -105,7 +105,8 @@ public sealed class SessionTests
 
         var session = broker.SessionOf("sub");
         Assert.False(session.IsConnected);
-        Assert.Equal([new KeyValuePair<string, QualityOfService>("t", AtLeastOnce)], session.Subscriptions);
+        var subscription = Assert.Single(session.Subscriptions);
+        Assert.Equal(("t", AtLeastOnce), (subscription.Filter, subscription.QoS));
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class SubscribeTests
         Assert.Equal(new SubAck(2, 0), subAck);
         subscriber.AssertReceived(new Publish("t", "x", AtMostOnce));
         var subscription = Assert.Single(broker.SessionOf("sub").Subscriptions);
-        Assert.Equal(new KeyValuePair<string, QualityOfService>("t", AtMostOnce), subscription);
+        Assert.Equal(("t", AtMostOnce), (subscription.Filter, subscription.QoS));
         Assert.Equal(1, broker.Broker.Subscriptions.Count);
     }
 

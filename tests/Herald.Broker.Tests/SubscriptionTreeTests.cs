@@ -4,6 +4,7 @@ using Herald.Broker.Routing;
 using Herald.Broker.Sessions;
 using Herald.Broker.Tests.Harness;
 using Herald.Protocol;
+using Herald.Protocol.Packets;
 using static Herald.Protocol.QualityOfService;
 
 namespace Herald.Broker.Tests;
@@ -25,7 +26,7 @@ public sealed class SubscriptionTreeTests : IDisposable
         var sessions = await SessionsAsync(8);
         var filters = new[] { "home/kitchen/temp", "home/+/temp", "home/#", "#", "+/+/+", "home/kitchen/+", "office/#", "home/+/humidity" };
         for (var i = 0; i < filters.Length; i++)
-            _tree.Subscribe(filters[i], sessions[i], AtLeastOnce);
+            Subscribe(filters[i], sessions[i], AtLeastOnce);
 
         Assert.Equal([0, 1, 2, 3, 4, 5], Matching("home/kitchen/temp", sessions));
         Assert.Equal([1, 2, 3, 4], Matching("home/hall/temp", sessions));
@@ -42,14 +43,14 @@ public sealed class SubscriptionTreeTests : IDisposable
     public async Task Match_returns_a_session_once_with_its_highest_qos()
     {
         var sessions = await SessionsAsync(2);
-        _tree.Subscribe("a/+", sessions[0], AtMostOnce);
-        _tree.Subscribe("a/#", sessions[0], ExactlyOnce);
-        _tree.Subscribe("#", sessions[0], AtLeastOnce);
-        _tree.Subscribe("a/b", sessions[1], AtLeastOnce);
-        _tree.Subscribe("+/b", sessions[1], AtMostOnce);
+        Subscribe("a/+", sessions[0], AtMostOnce);
+        Subscribe("a/#", sessions[0], ExactlyOnce);
+        Subscribe("#", sessions[0], AtLeastOnce);
+        Subscribe("a/b", sessions[1], AtLeastOnce);
+        Subscribe("+/b", sessions[1], AtMostOnce);
 
         var results = new List<Subscriber>();
-        _tree.Match("a/b", results);
+        _tree.Match("a/b", null, results);
 
         Assert.Equal(2, results.Count);
         Assert.Contains(new Subscriber(sessions[0], ExactlyOnce), results);
@@ -60,12 +61,12 @@ public sealed class SubscriptionTreeTests : IDisposable
     public async Task Match_appends_to_the_results_and_leaves_earlier_entries_alone()
     {
         var sessions = await SessionsAsync(1);
-        _tree.Subscribe("a/+", sessions[0], AtMostOnce);
-        _tree.Subscribe("a/#", sessions[0], AtLeastOnce);
+        Subscribe("a/+", sessions[0], AtMostOnce);
+        Subscribe("a/#", sessions[0], AtLeastOnce);
         var earlier = new Subscriber(sessions[0], ExactlyOnce);
         var results = new List<Subscriber> { earlier };
 
-        _tree.Match("a/b", results);
+        _tree.Match("a/b", null, results);
 
         Assert.Equal([earlier, new Subscriber(sessions[0], AtLeastOnce)], results);
     }
@@ -75,12 +76,12 @@ public sealed class SubscriptionTreeTests : IDisposable
     {
         var sessions = await SessionsAsync(1);
 
-        Assert.True(_tree.Subscribe("a", sessions[0], ExactlyOnce));
-        Assert.False(_tree.Subscribe("a", sessions[0], AtMostOnce));
+        Assert.True(Subscribe("a", sessions[0], ExactlyOnce));
+        Assert.False(Subscribe("a", sessions[0], AtMostOnce));
 
         Assert.Equal(1, _tree.Count);
         var results = new List<Subscriber>();
-        _tree.Match("a", results);
+        _tree.Match("a", null, results);
         Assert.Equal([new Subscriber(sessions[0], AtMostOnce)], results);
     }
 
@@ -88,14 +89,14 @@ public sealed class SubscriptionTreeTests : IDisposable
     public async Task Unsubscribe_removes_only_that_session_from_that_filter()
     {
         var sessions = await SessionsAsync(2);
-        _tree.Subscribe("a/b", sessions[0], AtMostOnce);
-        _tree.Subscribe("a/b", sessions[1], AtMostOnce);
-        _tree.Subscribe("a/+", sessions[0], AtMostOnce);
+        Subscribe("a/b", sessions[0], AtMostOnce);
+        Subscribe("a/b", sessions[1], AtMostOnce);
+        Subscribe("a/+", sessions[0], AtMostOnce);
 
-        Assert.True(_tree.Unsubscribe("a/b", sessions[0]));
-        Assert.False(_tree.Unsubscribe("a/b", sessions[0]));
-        Assert.False(_tree.Unsubscribe("a/c", sessions[0]));
-        Assert.False(_tree.Unsubscribe("a/b/c", sessions[1]));
+        Assert.True(Unsubscribe("a/b", sessions[0]));
+        Assert.False(Unsubscribe("a/b", sessions[0]));
+        Assert.False(Unsubscribe("a/c", sessions[0]));
+        Assert.False(Unsubscribe("a/b/c", sessions[1]));
 
         Assert.Equal(2, _tree.Count);
         Assert.Equal([0, 1], Matching("a/b", sessions));
@@ -106,26 +107,26 @@ public sealed class SubscriptionTreeTests : IDisposable
     public async Task Unsubscribe_prunes_branches_left_without_subscribers()
     {
         var sessions = await SessionsAsync(1);
-        _tree.Subscribe("a/b/c", sessions[0], AtMostOnce);
-        _tree.Subscribe("a/b/d", sessions[0], AtMostOnce);
-        _tree.Subscribe("a/x", sessions[0], AtMostOnce);
-        _tree.Subscribe("a", sessions[0], AtMostOnce);
+        Subscribe("a/b/c", sessions[0], AtMostOnce);
+        Subscribe("a/b/d", sessions[0], AtMostOnce);
+        Subscribe("a/x", sessions[0], AtMostOnce);
+        Subscribe("a", sessions[0], AtMostOnce);
         Assert.Equal(5, NodeCount(_tree)); // a, a/b, a/b/c, a/b/d, a/x
 
-        _tree.Unsubscribe("a/b/c", sessions[0]);
+        Unsubscribe("a/b/c", sessions[0]);
         Assert.Equal(4, NodeCount(_tree));
 
-        _tree.Unsubscribe("a/b/d", sessions[0]); // a/b has no subscriber and no child left
+        Unsubscribe("a/b/d", sessions[0]); // a/b has no subscriber and no child left
         Assert.Equal(2, NodeCount(_tree));
 
-        _tree.Unsubscribe("a/x", sessions[0]);
+        Unsubscribe("a/x", sessions[0]);
         Assert.Equal(1, NodeCount(_tree)); // "a" keeps its own subscriber
 
-        _tree.Unsubscribe("a", sessions[0]);
+        Unsubscribe("a", sessions[0]);
         Assert.Equal(0, NodeCount(_tree));
         Assert.Equal(0, _tree.Count);
 
-        _tree.Subscribe("a/b/c", sessions[0], AtLeastOnce); // the pruned path is rebuilt
+        Subscribe("a/b/c", sessions[0], AtLeastOnce); // the pruned path is rebuilt
         Assert.Equal(3, NodeCount(_tree));
         Assert.Equal([new Subscriber(sessions[0], AtLeastOnce)], Match("a/b/c"));
     }
@@ -136,9 +137,9 @@ public sealed class SubscriptionTreeTests : IDisposable
         const int count = 100_000;
         var sessions = await SessionsAsync(10);
         for (var i = 0; i < count; i++)
-            _tree.Subscribe($"devices/{i % 1000}/{i / 1000}/status", sessions[i % 10], AtLeastOnce);
-        _tree.Subscribe("devices/+/+/status", sessions[0], ExactlyOnce);
-        _tree.Subscribe("devices/999/#", sessions[1], AtMostOnce);
+            Subscribe($"devices/{i % 1000}/{i / 1000}/status", sessions[i % 10], AtLeastOnce);
+        Subscribe("devices/+/+/status", sessions[0], ExactlyOnce);
+        Subscribe("devices/999/#", sessions[1], AtMostOnce);
 
         Assert.Equal(count + 2, _tree.Count);
         Assert.Equal([new Subscriber(sessions[0], ExactlyOnce), new Subscriber(sessions[3], AtLeastOnce)], Sorted(Match("devices/123/45/status"), sessions));
@@ -147,11 +148,17 @@ public sealed class SubscriptionTreeTests : IDisposable
         Assert.Equal([], Match("devices/1/2/state"));
 
         for (var i = 0; i < count; i++)
-            Assert.True(_tree.Unsubscribe($"devices/{i % 1000}/{i / 1000}/status", sessions[i % 10]));
+            Assert.True(Unsubscribe($"devices/{i % 1000}/{i / 1000}/status", sessions[i % 10]));
 
         Assert.Equal(2, _tree.Count);
         Assert.Equal([new Subscriber(sessions[0], ExactlyOnce)], Match("devices/123/45/status"));
     }
+
+    private bool Subscribe(string filter, Session session, QualityOfService qos) =>
+        _tree.Subscribe(session, new Subscription(new TopicSubscription(filter, qos), null));
+
+    private bool Unsubscribe(string filter, Session session) =>
+        _tree.Unsubscribe(session, new Subscription(new TopicSubscription(filter, AtMostOnce), null));
 
     private async Task<Session[]> SessionsAsync(int count)
     {
@@ -167,7 +174,7 @@ public sealed class SubscriptionTreeTests : IDisposable
     private List<Subscriber> Match(string topic)
     {
         var results = new List<Subscriber>();
-        _tree.Match(topic, results);
+        _tree.Match(topic, null, results);
         return results;
     }
 

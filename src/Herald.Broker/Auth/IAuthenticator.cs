@@ -1,9 +1,11 @@
-using Herald.Protocol;
-
 namespace Herald.Broker.Auth;
 
-/// <summary>Decides whether a CONNECT is accepted; any code but Accepted is sent in CONNACK and the connection closed.</summary>
+/// <summary>
+/// Decides whether a client may connect. Plain CONNECTs take one call; an MQTT 5 enhanced
+/// authentication exchange calls again for every AUTH the client sends, with
+/// <see cref="ConnectRequest.Step"/> counting up, until the result is not Continue.
+/// </summary>
 public interface IAuthenticator
 {
-    ValueTask<ConnectReturnCode> AuthenticateAsync(ConnectRequest request, CancellationToken cancellationToken);
+    ValueTask<AuthenticationResult> AuthenticateAsync(ConnectRequest request, CancellationToken cancellationToken);
 }

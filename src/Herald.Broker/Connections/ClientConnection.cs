@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Threading.Channels;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Handlers;
+using Herald.Broker.Messages;
 using Herald.Broker.Sessions;
 using Herald.Protocol;
 using Herald.Protocol.Packets;
@@ -14,9 +15,10 @@ namespace Herald.Broker.Connections;
 /// and says how far it consumed; the host's writer loop drains <see cref="WriteOutbound"/> into
 /// the socket and flushes when the queue is empty, so a burst of packets costs one syscall.
 ///
-/// Ownership: the read loop alone calls <see cref="ReceiveAsync"/>, so connection state set while
-/// handling packets (version, will, session) needs no lock. Any thread may enqueue packets or
-/// call <see cref="Close"/>, which runs once.
+/// Ownership: the read loop alone calls <see cref="ReceiveAsync"/>, so state set while handling
+/// packets (version, limits, will, session, inbound topic aliases) needs no lock; the writer
+/// loop alone owns the outbound topic aliases. Any thread may enqueue packets or call
+/// <see cref="Close"/>, which runs once.
 /// </summary>
 public sealed class ClientConnection
 {
@@ -24,6 +26,8 @@ public sealed class ClientConnection
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly CancellationTokenSource _closing = new();
     private readonly ITimer _timer;
+    private Dictionary<ushort, string>? _inboundAliases;
+    private Dictionary<string, ushort>? _outboundAliases;
     private long _lastPacketTimestamp;
     private TimeSpan _keepAliveTimeout;
     private int _queuedPackets;
@@ -42,7 +46,7 @@ public sealed class ClientConnection
     /// <summary>The client id once CONNECT is accepted; empty before.</summary>
     public string ClientId { get; private set; } = "";
 
-    public ProtocolVersion Version { get; private set; }
+    public ProtocolVersion Version { get; private set; } = ProtocolVersion.V311;
 
     public Session? Session { get; private set; }
 
@@ -51,13 +55,38 @@ public sealed class ClientConnection
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>The client's Receive Maximum: QoS 1/2 messages it accepts unacknowledged [MQTT-3.3.4-7].</summary>
+    public int ClientReceiveMaximum { get; private set; } = ushort.MaxValue;
+
+    /// <summary>The client's Maximum Packet Size: nothing larger is sent to it [MQTT-3.1.2-24].</summary>
+    public long ClientMaximumPacketSize { get; private set; } = long.MaxValue;
+
+    /// <summary>The client's Topic Alias Maximum: how many aliases the server may set on PUBLISH to it.</summary>
+    public int ClientTopicAliasMaximum { get; private set; }
+
     internal Broker Broker { get; }
 
     internal ConnectWill? Will { get; set; }
 
+    /// <summary>The CONNECT waiting on an enhanced authentication exchange (AUTH packets).</summary>
+    internal ConnectAttempt? PendingConnect { get; set; }
+
+    /// <summary>How many AUTH packets the current authentication exchange has taken.</summary>
+    internal int AuthenticationStep { get; set; }
+
+    /// <summary>The MQTT 5 Authentication Method the client connected with; re-authentication must use it.</summary>
+    internal string? AuthenticationMethod { get; private set; }
+
+    /// <summary>The keep-alive in force: the client's, or the MQTT 5 Server Keep Alive.</summary>
+    public ushort KeepAliveSeconds { get; private set; }
+
+    /// <summary>MQTT 5 Request Problem Information: 0 asks for no reason strings outside PUBLISH, CONNACK and DISCONNECT.</summary>
+    internal bool WantsProblemInformation { get; private set; } = true;
+
     /// <summary>
     /// Handles every whole packet at the front of <paramref name="buffer"/> and returns the position
-    /// up to which it was consumed. Bad input closes this connection and nothing else.
+    /// up to which it was consumed. Bad input closes this connection and nothing else; an MQTT 5
+    /// client is first told why with DISCONNECT.
     /// </summary>
     public async ValueTask<SequencePosition> ReceiveAsync(ReadOnlySequence<byte> buffer)
     {
@@ -68,21 +97,15 @@ public sealed class ClientConnection
                 // [MQTT-3.1.2-24] only a whole control packet counts as activity, not a trickle of bytes.
                 Volatile.Write(ref _lastPacketTimestamp, Broker.Time.GetTimestamp());
                 if (Session is null)
-                {
-                    if (PacketFrame.TypeOf(header) != PacketType.Connect)
-                        throw PacketException.Protocol($"first packet is {PacketFrame.TypeOf(header)}, not CONNECT"); // [MQTT-3.1.0-1]
-                    await ConnectHandler.HandleAsync(this, header, body);
-                }
+                    await ConnectHandler.HandleBeforeConnectedAsync(this, header, body);
                 else
-                {
-                    Dispatch(header, body);
-                }
+                    await DispatchAsync(header, body);
             }
         }
         catch (PacketException e)
         {
             Broker.Log.ProtocolViolation(RemoteEndPoint, ClientId, e.Error, e.Message);
-            Close(DisconnectReason.ProtocolError);
+            Close(DisconnectReason.ProtocolError, e.Reason);
         }
         return buffer.Start;
     }
@@ -96,19 +119,25 @@ public sealed class ClientConnection
         var written = 0;
         while (written < maxPackets && _outbound.Reader.TryRead(out var packet))
         {
-            packet.WriteTo(writer);
+            packet.WriteTo(writer, this);
             written++;
         }
         Interlocked.Add(ref _queuedPackets, -written);
         return written;
     }
 
-    /// <summary>Closes the connection: publishes the will unless the client sent DISCONNECT, ends a clean session.</summary>
-    public void Close(DisconnectReason reason)
+    /// <summary>
+    /// Closes the connection: an MQTT 5 client that was connected first gets DISCONNECT with the
+    /// reason; the will is published (or its delay starts) unless the client sent DISCONNECT.
+    /// </summary>
+    public void Close(DisconnectReason reason, ReasonCode? code = null)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
             return;
         _timer.Dispose();
+        // [MQTT-3.14.0-1] DISCONNECT only after CONNACK, so only with a session.
+        if (Version == ProtocolVersion.V500 && Session is not null && (code ?? ServerReason(reason)) is { } disconnect)
+            _outbound.Writer.TryWrite(OutboundPacket.Disconnect(disconnect));
         Broker.OnConnectionClosed(this, reason);
         _outbound.Writer.TryComplete();
         _closing.Cancel();
@@ -132,25 +161,87 @@ public sealed class ClientConnection
         return true;
     }
 
-    internal void Accept(string clientId, ProtocolVersion version, Session session, ushort keepAliveSeconds)
+    internal void Accept(string clientId, ConnectPacket packet, Session session, ushort keepAliveSeconds)
     {
         ClientId = clientId;
-        Version = version;
+        Version = packet.Version;
         Session = session;
+        KeepAliveSeconds = keepAliveSeconds;
+        AuthenticationMethod = packet.Properties?.AuthenticationMethod;
+        if (packet.Properties is { } properties)
+        {
+            ClientReceiveMaximum = properties.ReceiveMaximum ?? ushort.MaxValue;
+            ClientMaximumPacketSize = properties.MaximumPacketSize ?? long.MaxValue;
+            ClientTopicAliasMaximum = Broker.Options.OutboundTopicAliases ? properties.TopicAliasMaximum ?? 0 : 0;
+            WantsProblemInformation = properties.RequestProblemInformation != 0;
+        }
         // [MQTT-3.1.2-24] close after one and a half keep-alive periods without a packet; 0 disables it.
         _keepAliveTimeout = TimeSpan.FromSeconds(keepAliveSeconds * 1.5);
         _timer.Change(keepAliveSeconds == 0 ? Timeout.InfiniteTimeSpan : _keepAliveTimeout, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Answers CONNECT with a refusal and closes [MQTT-3.2.2-5].</summary>
-    internal void Refuse(ConnectReturnCode code, string clientId)
+    /// <summary>Sets the version before CONNACK, so a refusal is written in the client's own format.</summary>
+    internal void SetVersion(ProtocolVersion version) => Version = version;
+
+    /// <summary>Answers CONNECT with a refusal and closes [MQTT-3.2.2-5]; the code is sent in the client's version.</summary>
+    internal void Refuse(ReasonCode reason, string clientId)
     {
-        Broker.Log.ConnectRefused(RemoteEndPoint, clientId, code);
+        var code = Version == ProtocolVersion.V500 ? (byte)reason : (byte)ConnectReturnCodes.From(reason);
+        Broker.Log.ConnectRefused(RemoteEndPoint, clientId, reason);
         TrySend(OutboundPacket.ConnAck(sessionPresent: false, code));
         Close(DisconnectReason.ConnectRefused);
     }
 
-    private void Dispatch(byte header, in ReadOnlySequence<byte> body)
+    /// <summary>
+    /// Resolves an incoming MQTT 5 topic alias (section 3.3.2.3.4): an alias with a topic sets it,
+    /// an alias alone stands for the topic set before.
+    /// </summary>
+    internal string ResolveTopic(in PublishPacket packet)
+    {
+        if (packet.Properties?.TopicAlias is not { } alias)
+        {
+            if (packet.Topic.Length == 0)
+                throw PacketException.Protocol("PUBLISH has neither a topic nor a topic alias");
+            return packet.Topic;
+        }
+        if (alias > Broker.Options.TopicAliasMaximum)
+            throw PacketException.Protocol(ReasonCode.TopicAliasInvalid, $"topic alias {alias} exceeds the maximum {Broker.Options.TopicAliasMaximum}"); // [MQTT-3.3.2-9]
+        _inboundAliases ??= [];
+        if (packet.Topic.Length > 0)
+        {
+            _inboundAliases[alias] = packet.Topic;
+            return packet.Topic;
+        }
+        return _inboundAliases.TryGetValue(alias, out var topic)
+            ? topic
+            : throw PacketException.Protocol($"topic alias {alias} was never set");
+    }
+
+    /// <summary>
+    /// The outbound topic alias for a PUBLISH to this client, when it allows aliases: a topic seen
+    /// before is sent as its alias alone; a new one takes a free alias while any remain.
+    /// Called by the writer loop only.
+    /// </summary>
+    internal ushort OutboundTopicAlias(Message message, QualityOfService qos, int[]? subscriptionIds, out bool omitTopic)
+    {
+        omitTopic = false;
+        if (ClientTopicAliasMaximum == 0)
+            return 0;
+        _outboundAliases ??= new(StringComparer.Ordinal);
+        if (_outboundAliases.TryGetValue(message.Topic, out var alias))
+        {
+            omitTopic = true;
+            return alias;
+        }
+        if (_outboundAliases.Count >= ClientTopicAliasMaximum
+            || message.PublishSize(Version, qos, subscriptionIds, topicAlias: 1) > ClientMaximumPacketSize)
+            return 0;
+        alias = (ushort)(_outboundAliases.Count + 1);
+        _outboundAliases.Add(message.Topic, alias);
+        return alias;
+    }
+
+    private async ValueTask DispatchAsync(byte header, ReadOnlySequence<byte> body)
     {
         var type = PacketFrame.TypeOf(header);
         switch (type)
@@ -159,13 +250,13 @@ public sealed class ClientConnection
                 PublishHandler.Handle(this, header, body);
                 break;
             case PacketType.PubAck or PacketType.PubRec or PacketType.PubRel or PacketType.PubComp:
-                AckHandler.Handle(this, AckPacket.Read(header, body));
+                AckHandler.Handle(this, AckPacket.Read(header, body, Version));
                 break;
             case PacketType.Subscribe:
-                SubscribeHandler.Handle(this, SubscribePacket.Read(header, body));
+                SubscribeHandler.Handle(this, SubscribePacket.Read(header, body, Version));
                 break;
             case PacketType.Unsubscribe:
-                UnsubscribeHandler.Handle(this, UnsubscribePacket.Read(header, body));
+                UnsubscribeHandler.Handle(this, UnsubscribePacket.Read(header, body, Version));
                 break;
             case PacketType.PingReq:
                 PacketFrame.ValidateFlags(header);
@@ -173,10 +264,10 @@ public sealed class ClientConnection
                 TrySend(OutboundPacket.PingResp);
                 break;
             case PacketType.Disconnect:
-                PacketFrame.ValidateFlags(header);
-                PacketFrame.ValidateEmpty(type, body);
-                Will = null; // [MQTT-3.14.4-3]
-                Close(DisconnectReason.ClientDisconnected);
+                DisconnectHandler.Handle(this, ReasonPacket.Read(header, body, Version));
+                break;
+            case PacketType.Auth:
+                await AuthHandler.HandleReauthenticationAsync(this, ReasonPacket.Read(header, body, Version));
                 break;
             case PacketType.Connect:
                 throw PacketException.Protocol("second CONNECT on one connection"); // [MQTT-3.1.0-2]
@@ -184,6 +275,15 @@ public sealed class ClientConnection
                 throw PacketException.Malformed($"packet type {(int)type} is not sent by clients");
         }
     }
+
+    private static ReasonCode? ServerReason(DisconnectReason reason) => reason switch
+    {
+        DisconnectReason.KeepAliveTimeout => ReasonCode.KeepAliveTimeout,
+        DisconnectReason.SessionTakenOver => ReasonCode.SessionTakenOver,
+        DisconnectReason.ServerShutdown => ReasonCode.ServerShuttingDown,
+        DisconnectReason.ProtocolError => ReasonCode.ProtocolError,
+        _ => null,
+    };
 
     private void OnTimer()
     {

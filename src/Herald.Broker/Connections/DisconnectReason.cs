@@ -6,6 +6,12 @@ public enum DisconnectReason
     /// <summary>The client sent DISCONNECT: the will is discarded [MQTT-3.14.4-3].</summary>
     ClientDisconnected,
 
+    /// <summary>The MQTT 5 client sent DISCONNECT 0x04: the will is published.</summary>
+    ClientDisconnectedWithWill,
+
+    /// <summary>Re-authentication failed.</summary>
+    AuthenticationFailed,
+
     /// <summary>The network connection closed without DISCONNECT.</summary>
     ConnectionLost,
 

@@ -16,14 +16,17 @@ internal static class AckHandler
                 session.OnPubAck(ack.PacketId);
                 break;
             case PacketType.PubRec:
-                session.OnPubRec(ack.PacketId);
+                session.OnPubRec(ack.PacketId, ack.Reason);
                 break;
             case PacketType.PubComp:
                 session.OnPubComp(ack.PacketId);
                 break;
             default:
-                session.EndIncomingQos2(ack.PacketId);
-                connection.TrySend(OutboundPacket.Ack(PacketType.PubComp, ack.PacketId)); // [MQTT-4.3.3-2]
+                // [MQTT-4.3.3-11] PUBREL is answered with PUBCOMP; MQTT 5 says when the id was unknown.
+                var known = session.EndIncomingQos2(ack.PacketId);
+                connection.TrySend(known || connection.Version != ProtocolVersion.V500
+                    ? OutboundPacket.Ack(PacketType.PubComp, ack.PacketId)
+                    : OutboundPacket.Ack(PacketType.PubComp, ack.PacketId, ReasonCode.PacketIdentifierNotFound));
                 break;
         }
     }

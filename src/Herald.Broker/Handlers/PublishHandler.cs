@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Unicode;
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
 using Herald.Protocol;
@@ -6,29 +7,62 @@ using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Handlers;
 
-/// <summary>PUBLISH from a client: route it, then acknowledge by its QoS (section 4.3).</summary>
+/// <summary>PUBLISH from a client: resolve its topic alias, check it, route it, acknowledge by its QoS (section 4.3).</summary>
 internal static class PublishHandler
 {
     public static void Handle(ClientConnection connection, byte header, in ReadOnlySequence<byte> body)
     {
-        var packet = PublishPacket.Read(header, body);
+        var version = connection.Version;
+        var packet = PublishPacket.Read(header, body, version);
         var broker = connection.Broker;
+        var session = connection.Session!;
         broker.Metrics.MessageReceived();
+        var topic = version == ProtocolVersion.V500 ? connection.ResolveTopic(packet) : packet.Topic;
+
+        if (packet.QoS == QualityOfService.ExactlyOnce && !session.BeginIncomingQos2(packet.PacketId))
+        {
+            // [MQTT-4.3.3-2] a re-sent PUBLISH whose id awaits PUBREL is acknowledged, not delivered again.
+            connection.TrySend(OutboundPacket.Ack(PacketType.PubRec, packet.PacketId));
+            return;
+        }
+        if (packet.QoS == QualityOfService.ExactlyOnce && session.IncomingQos2Count > broker.Options.ReceiveMaximum && version == ProtocolVersion.V500)
+            throw PacketException.Protocol(ReasonCode.ReceiveMaximumExceeded, $"more than {broker.Options.ReceiveMaximum} QoS 2 messages awaiting PUBREL"); // [MQTT-3.3.4-9]
+
+        var reason = ReasonCode.Success;
+        if (packet.Properties?.PayloadFormatIndicator == 1 && !IsUtf8(packet.Payload))
+        {
+            // A declared UTF-8 payload that is not UTF-8 is refused, not routed (section 3.3.2.3.2).
+            if (packet.QoS == QualityOfService.AtMostOnce)
+                throw PacketException.Protocol(ReasonCode.PayloadFormatInvalid, "payload declared UTF-8 is not UTF-8");
+            reason = ReasonCode.PayloadFormatInvalid;
+        }
+        else
+        {
+            var message = Message.FromPublish(packet, topic, connection.ClientId, broker.Time.GetTimestamp());
+            var outcome = broker.Publish(message, refuseWhenFull: version == ProtocolVersion.V500);
+            if (outcome.QuotaExceeded)
+                reason = ReasonCode.QuotaExceeded;
+            else if (outcome.Deliveries == 0 && !message.Retain)
+                reason = ReasonCode.NoMatchingSubscribers;
+        }
+
         switch (packet.QoS)
         {
-            case QualityOfService.AtMostOnce:
-                broker.Publish(Message.FromPublish(packet));
-                break;
             case QualityOfService.AtLeastOnce:
-                broker.Publish(Message.FromPublish(packet));
-                connection.TrySend(OutboundPacket.Ack(PacketType.PubAck, packet.PacketId)); // [MQTT-4.3.2-2]
+                connection.TrySend(Acknowledge(connection, PacketType.PubAck, packet.PacketId, reason)); // [MQTT-4.3.2-2]
                 break;
-            default:
-                // [MQTT-4.3.3-2] a re-sent PUBLISH whose id awaits PUBREL is acknowledged, not delivered again.
-                if (connection.Session!.BeginIncomingQos2(packet.PacketId))
-                    broker.Publish(Message.FromPublish(packet));
-                connection.TrySend(OutboundPacket.Ack(PacketType.PubRec, packet.PacketId));
+            case QualityOfService.ExactlyOnce:
+                // An error reason ends the QoS 2 flow at PUBREC: the id is free again.
+                if (reason >= ReasonCode.UnspecifiedError)
+                    session.EndIncomingQos2(packet.PacketId);
+                connection.TrySend(Acknowledge(connection, PacketType.PubRec, packet.PacketId, reason));
                 break;
         }
     }
+
+    private static OutboundPacket Acknowledge(ClientConnection connection, PacketType type, ushort packetId, ReasonCode reason) =>
+        connection.Version == ProtocolVersion.V500 ? OutboundPacket.Ack(type, packetId, reason) : OutboundPacket.Ack(type, packetId);
+
+    private static bool IsUtf8(in ReadOnlySequence<byte> payload) =>
+        payload.IsSingleSegment ? Utf8.IsValid(payload.FirstSpan) : Utf8.IsValid(payload.ToArray());
 }

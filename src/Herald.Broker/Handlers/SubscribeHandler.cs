@@ -1,5 +1,7 @@
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
+using Herald.Broker.Routing;
+using Herald.Protocol;
 using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Handlers;
@@ -11,32 +13,45 @@ internal static class SubscribeHandler
     {
         var broker = connection.Broker;
         var session = connection.Session!;
-        var returnCodes = new byte[packet.Subscriptions.Count];
-        for (var i = 0; i < returnCodes.Length; i++)
+        var v5 = connection.Version == ProtocolVersion.V500;
+        var subscriptionId = packet.Properties?.SubscriptionIdentifiers?[0];
+        var codes = new byte[packet.Subscriptions.Count];
+        var retainedFor = new List<Subscription>();
+        for (var i = 0; i < codes.Length; i++)
         {
-            var (filter, qos) = packet.Subscriptions[i];
+            var request = packet.Subscriptions[i];
+            if (TopicRules.IsShared(request.Filter) && !TopicRules.TrySplitShared(request.Filter, out _, out _))
+            {
+                codes[i] = v5 ? (byte)ReasonCode.TopicFilterInvalid : SubAckPacket.Failure; // [MQTT-4.8.2-1] [MQTT-4.8.2-2]
+                continue;
+            }
+            var subscription = new Subscription(request, subscriptionId);
             // [MQTT-3.8.4-3] a subscription with an existing filter replaces it.
-            session.SetSubscription(filter, qos);
-            broker.Subscriptions.Subscribe(filter, session, qos);
-            returnCodes[i] = (byte)qos;
+            var previous = session.SetSubscription(subscription);
+            broker.Subscriptions.Subscribe(session, subscription);
+            codes[i] = (byte)request.QoS;
+            // Retain Handling 0 sends retained messages, 1 only for a new subscription, 2 never [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11];
+            // a shared subscription gets none (section 4.8.2).
+            if (subscription.ShareName is null && (request.RetainHandling == 0 || (request.RetainHandling == 1 && previous is null)))
+                retainedFor.Add(subscription);
         }
         if (connection.IsClosed && !session.IsPersistent)
         {
-            // The connection closed while we subscribed and its clean session may already be
-            // gone; undo so the tree keeps no subscription of a dead session.
+            // The connection closed while we subscribed and its session may already be gone;
+            // undo so the tree keeps no subscription of a dead session.
             lock (broker.SessionsGate)
                 broker.EndSession(session);
             return;
         }
-        connection.TrySend(OutboundPacket.SubAck(packet.PacketId, returnCodes)); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
+        connection.TrySend(OutboundPacket.SubAck(packet.PacketId, codes)); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
 
         var retained = new List<Message>();
-        foreach (var (filter, qos) in packet.Subscriptions)
+        foreach (var subscription in retainedFor)
         {
             retained.Clear();
-            broker.Retained.Match(filter, retained);
+            broker.Retained.Match(subscription.TopicFilter, retained);
             foreach (var message in retained)
-                session.Deliver(message, qos, retain: true); // [MQTT-3.3.1-6] [MQTT-3.3.1-8]
+                session.Deliver(message, subscription.QoS, retain: true, subscription.SubscriptionIds); // [MQTT-3.3.1-8]
         }
     }
 }

@@ -4,17 +4,20 @@ using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Handlers;
 
-/// <summary>UNSUBSCRIBE: remove each subscription; UNSUBACK even when none existed [MQTT-3.10.4-5].</summary>
+/// <summary>UNSUBSCRIBE: remove each subscription; UNSUBACK even when none existed [MQTT-3.10.4-5], with a reason per filter in MQTT 5.</summary>
 internal static class UnsubscribeHandler
 {
     public static void Handle(ClientConnection connection, UnsubscribePacket packet)
     {
         var session = connection.Session!;
-        foreach (var filter in packet.Filters)
+        var codes = new byte[packet.Filters.Count];
+        for (var i = 0; i < codes.Length; i++)
         {
-            session.RemoveSubscription(filter);
-            connection.Broker.Subscriptions.Unsubscribe(filter, session);
+            if (session.RemoveSubscription(packet.Filters[i]) is { } removed)
+                connection.Broker.Subscriptions.Unsubscribe(session, removed);
+            else
+                codes[i] = (byte)ReasonCode.NoSubscriptionExisted;
         }
-        connection.TrySend(OutboundPacket.Ack(PacketType.UnsubAck, packet.PacketId)); // [MQTT-3.10.4-4]
+        connection.TrySend(OutboundPacket.UnsubAck(packet.PacketId, codes)); // [MQTT-3.10.4-4]
     }
 }

@@ -7,9 +7,10 @@ using Herald.Protocol.Packets;
 namespace Herald.Broker.Messages;
 
 /// <summary>
-/// One application message, shared by every session it is routed to. The topic and payload are
-/// kept already encoded as they appear in a PUBLISH, so fan-out copies bytes and writes a few
-/// header bytes per subscriber (QoS, packet id, DUP, RETAIN) instead of re-encoding.
+/// One application message, shared by every session it is routed to. The topic, payload and
+/// MQTT 5 message properties are kept already encoded as they appear in a PUBLISH, so fan-out
+/// copies bytes and writes only the per-delivery fields (QoS, packet id, DUP, RETAIN, the
+/// remaining expiry, subscription identifiers, topic alias) instead of re-encoding.
 /// Immutable: any number of writer loops read it at once.
 /// </summary>
 public sealed class Message
@@ -17,14 +18,37 @@ public sealed class Message
     // [topic length: 2][topic UTF-8][payload]
     private readonly byte[] _encoded;
     private readonly int _topicEnd;
+    // MQTT 5 properties that travel unchanged (payload format, content type, response topic,
+    // correlation data, user properties), without their length prefix; Message Expiry is not
+    // among them because each delivery sends what remains of it.
+    private readonly byte[]? _properties;
 
-    private Message(string topic, byte[] encoded, int topicEnd, QualityOfService qos, bool retain)
+    private Message(string topic, byte[] encoded, int topicEnd, QualityOfService qos, bool retain, Properties? properties, string? origin, long timestamp)
     {
         Topic = topic;
         _encoded = encoded;
         _topicEnd = topicEnd;
         QoS = qos;
         Retain = retain;
+        OriginClientId = origin;
+        Timestamp = timestamp;
+        if (properties is null)
+            return;
+        ExpiryInterval = properties.MessageExpiryInterval;
+        var forwarded = new Properties
+        {
+            PayloadFormatIndicator = properties.PayloadFormatIndicator,
+            ContentType = properties.ContentType,
+            ResponseTopic = properties.ResponseTopic,
+            CorrelationData = properties.CorrelationData,
+            UserProperties = properties.UserProperties,
+        };
+        var length = forwarded.BodyLength();
+        if (length == 0)
+            return;
+        Properties = forwarded;
+        _properties = new byte[length];
+        forwarded.WriteBody(_properties);
     }
 
     public string Topic { get; }
@@ -37,39 +61,142 @@ public sealed class Message
 
     public ReadOnlyMemory<byte> Payload => _encoded.AsMemory(_topicEnd);
 
-    public static Message FromPublish(in PublishPacket packet)
+    /// <summary>The MQTT 5 properties forwarded to subscribers, without Message Expiry; null when none.</summary>
+    public Properties? Properties { get; }
+
+    /// <summary>Message Expiry Interval in seconds as published; null when the message does not expire.</summary>
+    public uint? ExpiryInterval { get; }
+
+    /// <summary>The client id of the publisher, for No Local; null for messages the server makes.</summary>
+    public string? OriginClientId { get; }
+
+    /// <summary>When the broker received it (<see cref="TimeProvider.GetTimestamp"/>), for expiry.</summary>
+    public long Timestamp { get; }
+
+    public static Message FromPublish(in PublishPacket packet, string topic, string? origin, long timestamp)
     {
-        var topicLength = (int)packet.TopicUtf8.Length;
+        var topicLength = Encoding.UTF8.GetByteCount(topic);
         var encoded = new byte[2 + topicLength + packet.Payload.Length];
         BinaryPrimitives.WriteUInt16BigEndian(encoded, (ushort)topicLength);
-        packet.TopicUtf8.CopyTo(encoded.AsSpan(2));
+        if (packet.TopicUtf8.Length == topicLength)
+            packet.TopicUtf8.CopyTo(encoded.AsSpan(2));
+        else
+            Encoding.UTF8.GetBytes(topic, encoded.AsSpan(2)); // the topic came from an alias
         packet.Payload.CopyTo(encoded.AsSpan(2 + topicLength));
-        return new Message(packet.Topic, encoded, 2 + topicLength, packet.QoS, packet.Retain);
+        return new Message(topic, encoded, 2 + topicLength, packet.QoS, packet.Retain, packet.Properties, origin, timestamp);
     }
 
-    public static Message Create(string topic, ReadOnlySpan<byte> payload, QualityOfService qos, bool retain)
+    public static Message Create(
+        string topic,
+        ReadOnlySpan<byte> payload,
+        QualityOfService qos,
+        bool retain,
+        Properties? properties = null,
+        string? origin = null,
+        long timestamp = 0)
     {
         var topicLength = Encoding.UTF8.GetByteCount(topic);
         var encoded = new byte[2 + topicLength + payload.Length];
         WireFormat.WriteString(encoded, topic);
         payload.CopyTo(encoded.AsSpan(2 + topicLength));
-        return new Message(topic, encoded, 2 + topicLength, qos, retain);
+        return new Message(topic, encoded, 2 + topicLength, qos, retain, properties, origin, timestamp);
+    }
+
+    /// <summary>
+    /// Seconds of Message Expiry left, counted from when the broker received it; null when it
+    /// never expires, 0 once expired [MQTT-3.3.2-5] [MQTT-3.3.2-6].
+    /// </summary>
+    public uint? RemainingExpiry(TimeProvider time)
+    {
+        if (ExpiryInterval is not { } interval)
+            return null;
+        var elapsed = (ulong)time.GetElapsedTime(Timestamp).TotalSeconds;
+        return elapsed >= interval ? 0 : interval - (uint)elapsed;
+    }
+
+    /// <summary>Size of the PUBLISH this message makes for one delivery, to respect a client's Maximum Packet Size.</summary>
+    public int PublishSize(ProtocolVersion version, QualityOfService qos, int[]? subscriptionIds, ushort topicAlias = 0, bool omitTopic = false)
+    {
+        return PacketFrame.PacketSize(RemainingLength(version, qos, subscriptionIds, ExpiryInterval is not null, topicAlias, omitTopic, out _));
     }
 
     /// <summary>Writes this message as one PUBLISH packet with the given per-delivery fields.</summary>
-    public void WritePublish(IBufferWriter<byte> writer, QualityOfService qos, ushort packetId, bool dup, bool retain)
+    public void WritePublish(
+        IBufferWriter<byte> writer,
+        ProtocolVersion version,
+        QualityOfService qos,
+        ushort packetId,
+        bool dup,
+        bool retain,
+        int[]? subscriptionIds = null,
+        uint? remainingExpiry = null,
+        ushort topicAlias = 0,
+        bool omitTopic = false)
     {
-        var remaining = _encoded.Length + (qos > 0 ? 2 : 0);
+        var v5 = version == ProtocolVersion.V500;
+        var remaining = RemainingLength(version, qos, subscriptionIds, remainingExpiry is not null, topicAlias, omitTopic, out var propertiesLength);
         var span = writer.GetSpan(PacketFrame.PacketSize(remaining));
         var i = PacketFrame.WriteHeader(span, PublishPacket.Header(qos, dup, retain), remaining);
-        _encoded.AsSpan(0, _topicEnd).CopyTo(span[i..]);
-        i += _topicEnd;
+        if (omitTopic)
+        {
+            span[i++] = 0;
+            span[i++] = 0;
+        }
+        else
+        {
+            _encoded.AsSpan(0, _topicEnd).CopyTo(span[i..]);
+            i += _topicEnd;
+        }
         if (qos > 0)
         {
             BinaryPrimitives.WriteUInt16BigEndian(span[i..], packetId);
             i += 2;
         }
+        if (v5)
+        {
+            i += WireFormat.WriteVariableByteInteger(span[i..], propertiesLength);
+            if (remainingExpiry is { } expiry)
+            {
+                span[i++] = (byte)PropertyId.MessageExpiryInterval;
+                BinaryPrimitives.WriteUInt32BigEndian(span[i..], expiry);
+                i += 4;
+            }
+            if (topicAlias != 0)
+            {
+                span[i++] = (byte)PropertyId.TopicAlias;
+                BinaryPrimitives.WriteUInt16BigEndian(span[i..], topicAlias);
+                i += 2;
+            }
+            if (subscriptionIds is not null)
+            {
+                foreach (var id in subscriptionIds)
+                {
+                    span[i++] = (byte)PropertyId.SubscriptionIdentifier;
+                    i += WireFormat.WriteVariableByteInteger(span[i..], id);
+                }
+            }
+            if (_properties is not null)
+            {
+                _properties.CopyTo(span[i..]);
+                i += _properties.Length;
+            }
+        }
         _encoded.AsSpan(_topicEnd).CopyTo(span[i..]);
         writer.Advance(i + _encoded.Length - _topicEnd);
+    }
+
+    private int RemainingLength(ProtocolVersion version, QualityOfService qos, int[]? subscriptionIds, bool withExpiry, ushort topicAlias, bool omitTopic, out int propertiesLength)
+    {
+        var remaining = (omitTopic ? 2 : _topicEnd) + (qos > 0 ? 2 : 0) + (_encoded.Length - _topicEnd);
+        propertiesLength = 0;
+        if (version != ProtocolVersion.V500)
+            return remaining;
+        propertiesLength = (_properties?.Length ?? 0) + (withExpiry ? 5 : 0) + (topicAlias != 0 ? 3 : 0);
+        if (subscriptionIds is not null)
+        {
+            foreach (var id in subscriptionIds)
+                propertiesLength += 1 + WireFormat.VariableByteIntegerSize(id);
+        }
+        return remaining + WireFormat.VariableByteIntegerSize(propertiesLength) + propertiesLength;
     }
 }

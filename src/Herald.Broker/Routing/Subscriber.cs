@@ -3,5 +3,18 @@ using Herald.Protocol;
 
 namespace Herald.Broker.Routing;
 
-/// <summary>A session a message is routed to, and the QoS granted to the subscription that matched.</summary>
-public readonly record struct Subscriber(Session Session, QualityOfService QoS);
+/// <summary>
+/// A session a message is routed to, with what its matching subscriptions ask of the delivery:
+/// the QoS granted, Retain As Published, the subscription identifiers to send, and the shared
+/// subscription group it was chosen from.
+/// </summary>
+public readonly record struct Subscriber(
+    Session Session,
+    QualityOfService QoS,
+    bool RetainAsPublished = false,
+    int[]? SubscriptionIds = null,
+    SharedGroup? Group = null)
+{
+    internal static Subscriber Of(Session session, Subscription subscription, SharedGroup? group = null) =>
+        new(session, subscription.QoS, subscription.RetainAsPublished, subscription.SubscriptionIds, group);
+}

@@ -11,9 +11,11 @@ namespace Herald.Broker.Routing;
 /// up as a span of the topic through the dictionary's alternate lookup, so matching allocates
 /// nothing. First-level wildcards do not match topics that start with '$' [MQTT-4.7.2-1].
 ///
-/// A session has at most one subscription per filter, so it appears at most once per node; it
-/// can appear under several nodes when its filters overlap ("a/+" and "a/#"). Only then are the
-/// results merged, keeping one entry per session with the highest QoS granted [MQTT-3.3.5-1].
+/// A node holds the ordinary subscriptions to its filter, one per session, and the shared
+/// subscription groups on it (<c>$share/{name}/{filter}</c>), each of which yields one member per
+/// message. A session can match under several nodes when its filters overlap ("a/+" and "a/#");
+/// only then are the ordinary results merged into one delivery per session, with the highest QoS
+/// granted and every subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3].
 ///
 /// Publishers match concurrently under the read lock; SUBSCRIBE and UNSUBSCRIBE take the write
 /// lock. Delivery happens after the lock is released.
@@ -27,28 +29,39 @@ public sealed class SubscriptionTree
     [ThreadStatic]
     private static Dictionary<Session, int>? t_positions;
 
-    /// <summary>Number of subscriptions (filter and session pairs).</summary>
+    /// <summary>Number of subscriptions (filter and session pairs), shared ones included.</summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Adds or replaces a session's subscription; returns true when it is new.</summary>
-    public bool Subscribe(string filter, Session session, QualityOfService qos)
+    public bool Subscribe(Session session, Subscription subscription)
     {
         _lock.EnterWriteLock();
         try
         {
             var node = _root;
-            foreach (var level in filter.Split(TopicRules.LevelSeparator))
+            foreach (var level in subscription.TopicFilter.Split(TopicRules.LevelSeparator))
             {
                 if (!node.Children.TryGetValue(level, out var child))
                     node.Children.Add(level, child = new Node(node, level));
                 node = child;
             }
-            node.Subscribers ??= [];
-            var added = node.Subscribers.TryAdd(session, qos);
+            bool added;
+            if (subscription.ShareName is { } shareName)
+            {
+                node.Groups ??= new(StringComparer.Ordinal);
+                if (!node.Groups.TryGetValue(shareName, out var group))
+                    node.Groups.Add(shareName, group = new SharedGroup(shareName, subscription.TopicFilter));
+                added = group.Set(session, subscription);
+            }
+            else
+            {
+                node.Subscribers ??= [];
+                added = node.Subscribers.TryAdd(session, subscription);
+                if (!added)
+                    node.Subscribers[session] = subscription;
+            }
             if (added)
                 _count++;
-            else
-                node.Subscribers[session] = qos;
             return added;
         }
         finally
@@ -57,21 +70,24 @@ public sealed class SubscriptionTree
         }
     }
 
-    public bool Unsubscribe(string filter, Session session)
+    public bool Unsubscribe(Session session, Subscription subscription)
     {
         _lock.EnterWriteLock();
         try
         {
             var node = _root;
-            foreach (var level in filter.Split(TopicRules.LevelSeparator))
+            foreach (var level in subscription.TopicFilter.Split(TopicRules.LevelSeparator))
             {
                 if (!node.Children.TryGetValue(level, out node))
                     return false;
             }
-            if (node.Subscribers is null || !node.Subscribers.Remove(session))
+            var removed = subscription.ShareName is { } shareName
+                ? RemoveFromGroup(node, shareName, session)
+                : node.Subscribers is not null && node.Subscribers.Remove(session);
+            if (!removed)
                 return false;
             _count--;
-            while (node.Parent is { } parent && node.Children.Count == 0 && (node.Subscribers is null || node.Subscribers.Count == 0))
+            while (node.Parent is { } parent && node.IsEmpty)
             {
                 parent.Children.Remove(node.Level);
                 node = parent;
@@ -84,15 +100,19 @@ public sealed class SubscriptionTree
         }
     }
 
-    /// <summary>Adds every session subscribed to <paramref name="topic"/> to <paramref name="results"/>, once each.</summary>
-    public void Match(string topic, List<Subscriber> results)
+    /// <summary>
+    /// Adds a delivery for every session subscribed to <paramref name="topic"/> to
+    /// <paramref name="results"/>: one per session for ordinary subscriptions, skipping those with
+    /// No Local when the session is the publisher [MQTT-3.8.3-3], and one member per shared group.
+    /// </summary>
+    public void Match(string topic, string? publisher, List<Subscriber> results)
     {
         var start = results.Count;
         var sets = 0;
         _lock.EnterReadLock();
         try
         {
-            Collect(_root, topic, 0, root: true, results, ref sets);
+            Collect(_root, topic, 0, root: true, publisher, results, ref sets);
         }
         finally
         {
@@ -102,13 +122,36 @@ public sealed class SubscriptionTree
             MergeDuplicates(results, start);
     }
 
-    private static void Collect(Node node, string topic, int start, bool root, List<Subscriber> results, ref int sets)
+    /// <summary>Another member of <paramref name="group"/> for a message its member <paramref name="excluded"/> can no longer take.</summary>
+    public Subscriber? PickOther(SharedGroup group, Session excluded)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return group.Pick(excluded);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private static bool RemoveFromGroup(Node node, string shareName, Session session)
+    {
+        if (node.Groups is null || !node.Groups.TryGetValue(shareName, out var group) || !group.Remove(session))
+            return false;
+        if (group.Count == 0)
+            node.Groups.Remove(shareName);
+        return true;
+    }
+
+    private static void Collect(Node node, string topic, int start, bool root, string? publisher, List<Subscriber> results, ref int sets)
     {
         if (start < 0)
         {
-            Add(node.Subscribers, results, ref sets);
+            Add(node, publisher, results, ref sets);
             if (node.Children.TryGetValue("#", out var parentHash))
-                Add(parentHash.Subscribers, results, ref sets);
+                Add(parentHash, publisher, results, ref sets);
             return;
         }
 
@@ -120,21 +163,34 @@ public sealed class SubscriptionTree
         if (!(root && TopicRules.IsSystemTopic(level)))
         {
             if (node.Children.TryGetValue("#", out var hash))
-                Add(hash.Subscribers, results, ref sets);
+                Add(hash, publisher, results, ref sets);
             if (node.Children.TryGetValue("+", out var plus))
-                Collect(plus, topic, next, root: false, results, ref sets);
+                Collect(plus, topic, next, root: false, publisher, results, ref sets);
         }
         if (node.Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(level, out var literal))
-            Collect(literal, topic, next, root: false, results, ref sets);
+            Collect(literal, topic, next, root: false, publisher, results, ref sets);
     }
 
-    private static void Add(Dictionary<Session, QualityOfService>? subscribers, List<Subscriber> results, ref int sets)
+    private static void Add(Node node, string? publisher, List<Subscriber> results, ref int sets)
     {
-        if (subscribers is null || subscribers.Count == 0)
-            return;
-        sets++;
-        foreach (var (session, qos) in subscribers)
-            results.Add(new Subscriber(session, qos));
+        if (node.Subscribers is { Count: > 0 } subscribers)
+        {
+            sets++;
+            foreach (var (session, subscription) in subscribers)
+            {
+                if (subscription.NoLocal && publisher is not null && session.ClientId == publisher)
+                    continue;
+                results.Add(Subscriber.Of(session, subscription));
+            }
+        }
+        if (node.Groups is { } groups)
+        {
+            foreach (var group in groups.Values)
+            {
+                if (group.Pick() is { } member)
+                    results.Add(member);
+            }
+        }
     }
 
     private static void MergeDuplicates(List<Subscriber> results, int start)
@@ -144,24 +200,36 @@ public sealed class SubscriptionTree
         for (var read = start; read < results.Count; read++)
         {
             var candidate = results[read];
-            if (positions.TryGetValue(candidate.Session, out var at))
+            if (candidate.Group is null && positions.TryGetValue(candidate.Session, out var at))
             {
-                if (candidate.QoS > results[at].QoS)
-                    results[at] = candidate;
+                var kept = results[at];
+                results[at] = kept with
+                {
+                    QoS = candidate.QoS > kept.QoS ? candidate.QoS : kept.QoS,
+                    RetainAsPublished = kept.RetainAsPublished || candidate.RetainAsPublished,
+                    SubscriptionIds = Concat(kept.SubscriptionIds, candidate.SubscriptionIds),
+                };
                 continue;
             }
-            positions.Add(candidate.Session, write);
+            if (candidate.Group is null)
+                positions.Add(candidate.Session, write);
             results[write++] = candidate;
         }
         results.RemoveRange(write, results.Count - write);
         positions.Clear();
     }
 
+    private static int[]? Concat(int[]? first, int[]? second) =>
+        first is null ? second : second is null ? first : [.. first, .. second];
+
     private sealed class Node(Node? parent, string level)
     {
         public Node? Parent { get; } = parent;
         public string Level { get; } = level;
         public Dictionary<string, Node> Children { get; } = new(StringComparer.Ordinal);
-        public Dictionary<Session, QualityOfService>? Subscribers { get; set; }
+        public Dictionary<Session, Subscription>? Subscribers { get; set; }
+        public Dictionary<string, SharedGroup>? Groups { get; set; }
+
+        public bool IsEmpty => Children.Count == 0 && (Subscribers is null || Subscribers.Count == 0) && (Groups is null || Groups.Count == 0);
     }
 }

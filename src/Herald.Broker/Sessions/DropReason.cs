@@ -8,4 +8,10 @@ public enum DropReason
 
     /// <summary>A QoS 1/2 message pushed the oldest out of a full session queue.</summary>
     SessionQueueFull,
+
+    /// <summary>The message is larger than the client's Maximum Packet Size [MQTT-3.1.2-25].</summary>
+    PacketTooLarge,
+
+    /// <summary>Its Message Expiry Interval passed before it could be sent [MQTT-3.3.2-5].</summary>
+    Expired,
 }

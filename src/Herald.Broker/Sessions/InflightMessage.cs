@@ -1,7 +1,6 @@
 using Herald.Broker.Messages;
-using Herald.Protocol;
 
 namespace Herald.Broker.Sessions;
 
-/// <summary>An outgoing message sent and not yet acknowledged, and the flags it was sent with.</summary>
-public readonly record struct InflightMessage(Message Message, QualityOfService QoS, bool Retain, InflightState State);
+/// <summary>An outgoing message sent and not yet acknowledged, how it was sent, and where its flow stands.</summary>
+public readonly record struct InflightMessage(QueuedMessage Delivery, InflightState State);

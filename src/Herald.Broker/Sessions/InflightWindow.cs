@@ -1,33 +1,33 @@
-using Herald.Broker.Messages;
-using Herald.Protocol;
-
 namespace Herald.Broker.Sessions;
 
 /// <summary>
 /// Outgoing QoS 1/2 messages awaiting acknowledgement, in the order they were sent, so they can be
 /// re-sent in that order on reconnect [MQTT-4.4.0-1]. Allocates packet identifiers that are not
-/// in use [MQTT-2.3.1-2]. Not thread-safe: the owning <see cref="Session"/> serialises access.
+/// in use [MQTT-2.3.1-2]. Its capacity is the smaller of the server's limit and the client's
+/// Receive Maximum [MQTT-3.3.4-7]. Not thread-safe: the owning <see cref="Session"/> serialises access.
 /// </summary>
 internal sealed class InflightWindow(int capacity)
 {
-    private readonly OrderedDictionary<ushort, InflightMessage> _entries = new(capacity);
+    private readonly OrderedDictionary<ushort, InflightMessage> _entries = [];
     private ushort _lastId;
+
+    public int Capacity { get; set; } = capacity;
 
     public int Count => _entries.Count;
 
-    public bool HasRoom => _entries.Count < capacity;
+    public bool HasRoom => _entries.Count < Capacity;
 
     public IEnumerable<KeyValuePair<ushort, InflightMessage>> Entries => _entries;
 
-    public ushort Add(Message message, QualityOfService qos, bool retain)
+    public ushort Add(QueuedMessage delivery)
     {
         do
         {
             _lastId = _lastId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastId + 1);
         }
         while (_entries.ContainsKey(_lastId));
-        var state = qos == QualityOfService.AtLeastOnce ? InflightState.AwaitingPubAck : InflightState.AwaitingPubRec;
-        _entries.Add(_lastId, new InflightMessage(message, qos, retain, state));
+        var state = delivery.QoS == Protocol.QualityOfService.AtLeastOnce ? InflightState.AwaitingPubAck : InflightState.AwaitingPubRec;
+        _entries.Add(_lastId, new InflightMessage(delivery, state));
         return _lastId;
     }
 
@@ -36,4 +36,6 @@ internal sealed class InflightWindow(int capacity)
     public void Update(ushort packetId, InflightMessage entry) => _entries[packetId] = entry;
 
     public bool Remove(ushort packetId) => _entries.Remove(packetId);
+
+    public void Clear() => _entries.Clear();
 }

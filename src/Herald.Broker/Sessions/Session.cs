@@ -1,42 +1,59 @@
 using Herald.Broker.Connections;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Messages;
+using Herald.Broker.Routing;
 using Herald.Protocol;
 
 namespace Herald.Broker.Sessions;
 
 /// <summary>
 /// The state the broker keeps for one client id (section 4.1): its subscriptions, the QoS 1/2
-/// messages in flight to it or queued for it, and the QoS 2 packet ids it sent that await PUBREL.
-/// A persistent session (clean session 0) outlives its connection; a clean one ends with it.
+/// messages in flight to it or queued for it, the QoS 2 packet ids it sent that await PUBREL,
+/// and a will waiting out its delay. It outlives its connection by the Session Expiry Interval
+/// (MQTT 3.1.1: clean session 0 is forever, 1 is not at all).
 ///
 /// Concurrency: publishers on any thread call <see cref="Deliver"/>, while the connection's read
-/// loop handles acknowledgements; <see cref="_gate"/> guards every field below it. It is held only
-/// for this one session's bookkeeping and an enqueue, never across a fan-out.
+/// loop handles acknowledgements and timers fire on the pool; <see cref="_gate"/> guards every
+/// field below it. It is held only for this one session's bookkeeping and an enqueue, never
+/// across a fan-out.
 /// </summary>
-public sealed class Session
+public sealed partial class Session
 {
+    public const uint NeverExpires = uint.MaxValue;
+
     private readonly Broker _broker;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, QualityOfService> _subscriptions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly InflightWindow _inflight;
     private readonly Queue<QueuedMessage> _queue = new();
     private readonly HashSet<ushort> _incomingQos2 = [];
     private ClientConnection? _connection;
     private bool _dropLogged;
+    private uint _expiryInterval;
+    private ITimer? _expiryTimer;
+    private Message? _pendingWill;
+    private ITimer? _willTimer;
+    private bool _ended;
 
-    internal Session(Broker broker, string clientId, bool persistent)
+    internal Session(Broker broker, string clientId, uint expiryInterval)
     {
         _broker = broker;
         ClientId = clientId;
-        IsPersistent = persistent;
+        _expiryInterval = expiryInterval;
         _inflight = new InflightWindow(broker.Options.MaxInflightMessages);
     }
 
     public string ClientId { get; }
 
-    /// <summary>Clean session 0: the session outlives its connection.</summary>
-    public bool IsPersistent { get; }
+    /// <summary>Seconds the session outlives its connection; <see cref="NeverExpires"/> for ever.</summary>
+    public uint ExpiryInterval
+    {
+        get { lock (_gate) return _expiryInterval; }
+        internal set { lock (_gate) _expiryInterval = value; }
+    }
+
+    /// <summary>True when the session outlives its connection.</summary>
+    public bool IsPersistent => ExpiryInterval > 0;
 
     public bool IsConnected => Connection is not null;
 
@@ -56,66 +73,86 @@ public sealed class Session
         get { lock (_gate) return _queue.Count; }
     }
 
-    public IReadOnlyList<KeyValuePair<string, QualityOfService>> Subscriptions
+    public IReadOnlyList<Subscription> Subscriptions
     {
-        get { lock (_gate) return [.. _subscriptions]; }
+        get { lock (_gate) return [.. _subscriptions.Values]; }
     }
 
-    /// <summary>Routes one message to this session at the lower of its QoS and the granted QoS.</summary>
-    public void Deliver(Message message, QualityOfService granted, bool retain)
+    /// <summary>Incoming QoS 2 messages received and not yet released by PUBREL.</summary>
+    internal int IncomingQos2Count
+    {
+        get { lock (_gate) return _incomingQos2.Count; }
+    }
+
+    /// <summary>
+    /// Routes one message to this session at the lower of its QoS and the granted QoS. Returns
+    /// false only when <paramref name="refuseWhenFull"/> is set and the queue is full: the
+    /// message was not taken (an MQTT 5 publisher then hears 0x97 Quota exceeded).
+    /// </summary>
+    public bool Deliver(Message message, QualityOfService granted, bool retain, int[]? subscriptionIds = null, SharedGroup? group = null, bool refuseWhenFull = false)
     {
         var qos = message.QoS < granted ? message.QoS : granted;
+        var delivery = new QueuedMessage(message, qos, retain, subscriptionIds, group);
         lock (_gate)
         {
+            if (_ended)
+                return true;
+            if (message.RemainingExpiry(_broker.Time) == 0)
+            {
+                Dropped(DropReason.Expired);
+                return true;
+            }
+            if (_connection is { } connection && message.PublishSize(connection.Version, qos, subscriptionIds) > connection.ClientMaximumPacketSize)
+            {
+                Dropped(DropReason.PacketTooLarge); // [MQTT-3.1.2-25]
+                return true;
+            }
             if (qos == QualityOfService.AtMostOnce)
             {
                 // QoS 0 is not queued for an offline client, as Mosquitto by default.
-                if (_connection is not null && !_connection.TrySendBounded(OutboundPacket.Publish(message, qos, 0, dup: false, retain)))
+                if (_connection is not null && !_connection.TrySendBounded(OutboundPacket.Publish(delivery, 0, dup: false)))
                     Dropped(DropReason.OutboundQueueFull);
-                return;
+                return true;
             }
             if (IsSendable && _queue.Count == 0 && _inflight.HasRoom)
             {
-                Send(new QueuedMessage(message, qos, retain));
-                return;
+                Send(delivery);
+                return true;
             }
             if (_queue.Count >= _broker.Options.MaxQueuedMessages)
             {
+                if (refuseWhenFull)
+                    return false;
                 _queue.Dequeue();
                 Dropped(DropReason.SessionQueueFull);
             }
-            _queue.Enqueue(new QueuedMessage(message, qos, retain));
+            _queue.Enqueue(delivery);
+            return true;
         }
     }
 
-    internal void SetSubscription(string filter, QualityOfService qos)
-    {
-        lock (_gate)
-            _subscriptions[filter] = qos;
-    }
-
-    internal bool RemoveSubscription(string filter)
-    {
-        lock (_gate)
-            return _subscriptions.Remove(filter);
-    }
-
-    /// <summary>Detaches the connection if it is still this session's; false after a takeover.</summary>
-    internal bool Detach(ClientConnection connection)
+    /// <summary>Adds or replaces the subscription with this filter; returns the one it replaced.</summary>
+    internal Subscription? SetSubscription(Subscription subscription)
     {
         lock (_gate)
         {
-            if (_connection != connection)
-                return false;
-            _connection = null;
-            return true;
+            _subscriptions.Remove(subscription.Filter, out var previous);
+            _subscriptions.Add(subscription.Filter, subscription);
+            return previous;
         }
+    }
+
+    internal Subscription? RemoveSubscription(string filter)
+    {
+        lock (_gate)
+            return _subscriptions.Remove(filter, out var removed) ? removed : null;
     }
 
     /// <summary>
     /// Attaches a connection whose CONNACK is already queued. A resumed session first re-sends its
     /// unacknowledged PUBLISH packets with DUP set and its PUBREL packets, in their original order
     /// [MQTT-4.4.0-1], then its queued messages; deliveries wait on the lock until that is done.
+    /// A will still waiting out its delay is cancelled [MQTT-3.1.3-9].
     /// </summary>
     internal void Attach(ClientConnection connection)
     {
@@ -123,84 +160,93 @@ public sealed class Session
         {
             _connection = connection;
             _dropLogged = false;
+            _inflight.Capacity = Math.Min(_broker.Options.MaxInflightMessages, connection.ClientReceiveMaximum);
+            CancelTimers();
+            _pendingWill = null;
             foreach (var (packetId, entry) in _inflight.Entries)
             {
                 connection.TrySend(entry.State == InflightState.AwaitingPubComp
                     ? OutboundPacket.Ack(PacketType.PubRel, packetId)
-                    : OutboundPacket.Publish(entry.Message, entry.QoS, packetId, dup: true, entry.Retain));
+                    : OutboundPacket.Publish(entry.Delivery, packetId, dup: true));
             }
             SendQueued();
         }
     }
 
-    internal void OnPubAck(ushort packetId)
+    /// <summary>
+    /// Detaches the connection if it is still this session's; false after a takeover. A lasting
+    /// session starts counting down its expiry, and its will its delay.
+    /// </summary>
+    internal bool Detach(ClientConnection connection, Message? delayedWill, uint willDelay)
     {
         lock (_gate)
         {
-            if (_inflight.TryGet(packetId, out var entry) && entry.State == InflightState.AwaitingPubAck)
+            if (_connection != connection)
+                return false;
+            _connection = null;
+            if (_expiryInterval == 0)
+                return true;
+            if (_expiryInterval != NeverExpires)
+                _expiryTimer = _broker.Time.CreateTimer(static s => ((Session)s!).Expire(), this, TimeSpan.FromSeconds(_expiryInterval), Timeout.InfiniteTimeSpan);
+            if (delayedWill is not null)
             {
-                _inflight.Remove(packetId);
-                SendQueued();
+                _pendingWill = delayedWill;
+                // [MQTT-3.1.3-9] the will goes at the delay or when the session ends, whichever is first.
+                _willTimer = _broker.Time.CreateTimer(static s => ((Session)s!).PublishPendingWill(), this, TimeSpan.FromSeconds(willDelay), Timeout.InfiniteTimeSpan);
             }
-        }
-    }
-
-    /// <summary>PUBREC: the receiver owns the message now; answer PUBREL [MQTT-4.3.3-1].</summary>
-    internal void OnPubRec(ushort packetId)
-    {
-        lock (_gate)
-        {
-            if (_inflight.TryGet(packetId, out var entry) && entry.State == InflightState.AwaitingPubRec)
-                _inflight.Update(packetId, entry with { State = InflightState.AwaitingPubComp });
-            _connection?.TrySend(OutboundPacket.Ack(PacketType.PubRel, packetId));
-        }
-    }
-
-    internal void OnPubComp(ushort packetId)
-    {
-        lock (_gate)
-        {
-            if (_inflight.TryGet(packetId, out var entry) && entry.State == InflightState.AwaitingPubComp)
-            {
-                _inflight.Remove(packetId);
-                SendQueued();
-            }
+            return true;
         }
     }
 
     /// <summary>
-    /// Records an incoming QoS 2 packet id until its PUBREL. False when it is already recorded: the
-    /// publisher re-sent the PUBLISH, which must not be delivered again [MQTT-4.3.3-2].
+    /// Marks the session ended and hands back what must not be lost with it: its pending will and
+    /// the messages it held for shared subscriptions, for the broker to publish and re-route.
     /// </summary>
-    internal bool BeginIncomingQos2(ushort packetId)
+    internal (Message? Will, List<QueuedMessage> Shared) End()
     {
         lock (_gate)
-            return _incomingQos2.Add(packetId);
+        {
+            _ended = true;
+            CancelTimers();
+            var will = _pendingWill;
+            _pendingWill = null;
+            var shared = new List<QueuedMessage>();
+            foreach (var (_, entry) in _inflight.Entries)
+            {
+                if (entry.Delivery.Group is not null && entry.State != InflightState.AwaitingPubComp)
+                    shared.Add(entry.Delivery);
+            }
+            foreach (var queued in _queue)
+            {
+                if (queued.Group is not null)
+                    shared.Add(queued);
+            }
+            _inflight.Clear();
+            _queue.Clear();
+            return (will, shared);
+        }
     }
 
-    internal void EndIncomingQos2(ushort packetId)
+    private void Expire() => _broker.ExpireSession(this);
+
+    private void PublishPendingWill()
     {
+        Message? will;
         lock (_gate)
-            _incomingQos2.Remove(packetId);
+        {
+            will = _pendingWill;
+            _pendingWill = null;
+        }
+        if (will is not null)
+            _broker.Publish(will);
     }
 
-    private void SendQueued()
+    private void CancelTimers()
     {
-        while (IsSendable && _inflight.HasRoom && _queue.TryDequeue(out var queued))
-            Send(queued);
-    }
-
-    /// <summary>
-    /// A connection that closed but is not detached yet gets nothing new: messages stay queued and
-    /// go out without DUP on reconnect, instead of sitting in flight as if sent.
-    /// </summary>
-    private bool IsSendable => _connection is { IsClosed: false };
-
-    private void Send(QueuedMessage queued)
-    {
-        var packetId = _inflight.Add(queued.Message, queued.QoS, queued.Retain);
-        // A closed connection refuses the packet; it stays in flight and is re-sent on reconnect.
-        _connection!.TrySend(OutboundPacket.Publish(queued.Message, queued.QoS, packetId, dup: false, queued.Retain));
+        _expiryTimer?.Dispose();
+        _expiryTimer = null;
+        _willTimer?.Dispose();
+        _willTimer = null;
     }
 
     private void Dropped(DropReason reason)

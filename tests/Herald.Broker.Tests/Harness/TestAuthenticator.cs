@@ -11,15 +11,15 @@ internal sealed class TestAuthenticator : IAuthenticator
 {
     public List<ConnectRequest> Requests { get; } = [];
 
-    public ValueTask<ConnectReturnCode> AuthenticateAsync(ConnectRequest request, CancellationToken cancellationToken)
+    public ValueTask<AuthenticationResult> AuthenticateAsync(ConnectRequest request, CancellationToken cancellationToken)
     {
         Requests.Add(request);
         var verdict = request switch
         {
-            { Username: "guest" } => ConnectReturnCode.NotAuthorized,
-            { Username: "alice", Password: { } password } when password.AsSpan().SequenceEqual("secret"u8) => ConnectReturnCode.Accepted,
-            _ => ConnectReturnCode.BadUsernameOrPassword,
+            { Username: "guest" } => ReasonCode.NotAuthorized,
+            { Username: "alice", Password: { } password } when password.AsSpan().SequenceEqual("secret"u8) => ReasonCode.Success,
+            _ => ReasonCode.BadUserNameOrPassword,
         };
-        return ValueTask.FromResult(verdict);
+        return ValueTask.FromResult(new AuthenticationResult(verdict));
     }
 }

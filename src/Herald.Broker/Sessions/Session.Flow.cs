@@ -1,0 +1,102 @@
+using Herald.Broker.Connections;
+using Herald.Protocol;
+
+namespace Herald.Broker.Sessions;
+
+/// <summary>The QoS 1/2 flows of a session (section 4.3): sending, acknowledgements, QoS 2 receipt.</summary>
+public sealed partial class Session
+{
+    /// <summary>
+    /// A connection that closed but is not detached yet gets nothing new: messages stay queued and
+    /// go out without DUP on reconnect, instead of sitting in flight as if sent.
+    /// </summary>
+    private bool IsSendable => _connection is { IsClosed: false };
+
+    internal void OnPubAck(ushort packetId)
+    {
+        lock (_gate)
+        {
+            if (_inflight.TryGet(packetId, out var entry) && entry.State == InflightState.AwaitingPubAck)
+            {
+                _inflight.Remove(packetId);
+                SendQueued();
+            }
+        }
+    }
+
+    /// <summary>
+    /// PUBREC: the receiver owns the message now; answer PUBREL [MQTT-4.3.3-1]. An MQTT 5 PUBREC
+    /// with an error reason (0x80 and above) ends the flow instead, with no PUBREL (section 4.3.3).
+    /// An unknown packet id gets PUBREL 0x92 Packet Identifier not found (3.1.1 clients see a plain PUBREL).
+    /// </summary>
+    internal void OnPubRec(ushort packetId, ReasonCode reason)
+    {
+        lock (_gate)
+        {
+            var known = _inflight.TryGet(packetId, out var entry);
+            if (reason >= ReasonCode.UnspecifiedError)
+            {
+                if (known)
+                {
+                    _inflight.Remove(packetId);
+                    SendQueued();
+                }
+                return;
+            }
+            if (known && entry.State == InflightState.AwaitingPubRec)
+                _inflight.Update(packetId, entry with { State = InflightState.AwaitingPubComp });
+            _connection?.TrySend(known
+                ? OutboundPacket.Ack(PacketType.PubRel, packetId)
+                : OutboundPacket.Ack(PacketType.PubRel, packetId, ReasonCode.PacketIdentifierNotFound));
+        }
+    }
+
+    internal void OnPubComp(ushort packetId)
+    {
+        lock (_gate)
+        {
+            if (_inflight.TryGet(packetId, out var entry) && entry.State == InflightState.AwaitingPubComp)
+            {
+                _inflight.Remove(packetId);
+                SendQueued();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records an incoming QoS 2 packet id until its PUBREL. False when it is already recorded: the
+    /// publisher re-sent the PUBLISH, which must not be delivered again [MQTT-4.3.3-2].
+    /// </summary>
+    internal bool BeginIncomingQos2(ushort packetId)
+    {
+        lock (_gate)
+            return _incomingQos2.Add(packetId);
+    }
+
+    /// <summary>Releases an incoming QoS 2 packet id; false when it was not awaiting PUBREL.</summary>
+    internal bool EndIncomingQos2(ushort packetId)
+    {
+        lock (_gate)
+            return _incomingQos2.Remove(packetId);
+    }
+
+    private void SendQueued()
+    {
+        while (IsSendable && _inflight.HasRoom && _queue.TryDequeue(out var queued))
+        {
+            if (queued.Message.RemainingExpiry(_broker.Time) == 0)
+            {
+                Dropped(DropReason.Expired); // [MQTT-3.3.2-5]
+                continue;
+            }
+            Send(queued);
+        }
+    }
+
+    private void Send(QueuedMessage delivery)
+    {
+        var packetId = _inflight.Add(delivery);
+        // A closed connection refuses the packet; it stays in flight and is re-sent on reconnect.
+        _connection!.TrySend(OutboundPacket.Publish(delivery, packetId, dup: false));
+    }
+}
