@@ -60,10 +60,11 @@ public sealed class Properties
         var seen = 0UL;
         while (reader.Consumed < end)
         {
-            var id = (PropertyId)WireFormat.ReadVariableByteInteger(ref reader);
-            var allowed = AllowedContexts(id);
+            var identifier = WireFormat.ReadVariableByteInteger(ref reader);
+            var id = (PropertyId)identifier;
+            var allowed = identifier <= byte.MaxValue ? AllowedContexts(id) : 0;
             if (allowed == 0)
-                throw PacketException.Malformed($"unknown property identifier 0x{(int)id:X2}");
+                throw PacketException.Malformed($"unknown property identifier 0x{identifier:X2}");
             if ((allowed & (1 << context)) == 0)
                 throw PacketException.Protocol($"property {id} is not allowed in {ContextName(context)}");
             var repeatable = id == PropertyId.UserProperty || (id == PropertyId.SubscriptionIdentifier && context == (int)PacketType.Publish);

@@ -46,6 +46,8 @@ public static class TopicRules
     public static bool TrySplitShared(string filter, out string shareName, out string topicFilter)
     {
         shareName = topicFilter = "";
+        if (!IsShared(filter))
+            return false;
         var rest = filter.AsSpan(SharePrefix.Length);
         var slash = rest.IndexOf(LevelSeparator);
         if (slash <= 0)

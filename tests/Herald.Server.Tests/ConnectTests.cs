@@ -10,7 +10,26 @@ public sealed class ConnectTests(HeraldServer server) : IClassFixture<HeraldServ
 {
     [Fact]
     [Trait("Spec", "MQTT-3.1.2-2")]
-    public async Task Mqtt5_connect_gets_unacceptable_protocol_version_and_close()
+    public async Task Unknown_protocol_level_gets_unacceptable_protocol_version_and_close()
+    {
+        // A CONNECT naming protocol level 6, which no MQTT version has.
+        byte[] connect =
+        [
+            0x10, 0x10,
+            0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T',
+            0x06, 0x02, 0x00, 0x3C,
+            0x00,
+            0x00, 0x03, (byte)'v', (byte)'6', (byte)'c',
+        ];
+        using var client = await RawClient.ConnectAsync(server.MqttPort);
+        await client.SendAsync(connect);
+
+        Assert.Equal([0x20, 0x02, 0x00, 0x01], await client.ReadUntilClosedAsync());
+    }
+
+    [Fact]
+    [Trait("Spec", "MQTT-3.2.2-8")]
+    public async Task Mqtt5_connect_is_accepted_with_an_mqtt5_connack()
     {
         // An MQTT 5.0 CONNECT: protocol level 5 and an empty properties block before the client id.
         byte[] connect =
@@ -24,7 +43,10 @@ public sealed class ConnectTests(HeraldServer server) : IClassFixture<HeraldServ
         using var client = await RawClient.ConnectAsync(server.MqttPort);
         await client.SendAsync(connect);
 
-        Assert.Equal([0x20, 0x02, 0x00, 0x01], await client.ReadUntilClosedAsync());
+        var connAck = await client.ReadPacketAsync();
+        Assert.Equal(0x20, connAck[0]);
+        Assert.Equal([0x00, 0x00], connAck[2..4]); // no session present, reason Success
+        Assert.True(connAck.Length > 4, "an MQTT 5 CONNACK carries properties");
     }
 
     [Fact]
