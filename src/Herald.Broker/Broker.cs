@@ -7,6 +7,7 @@ using Herald.Broker.Retained;
 using Herald.Broker.Routing;
 using Herald.Broker.Sessions;
 using Herald.Protocol;
+using Herald.Protocol.Packets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -133,10 +134,8 @@ public sealed class Broker : IDisposable
         }
         Log.ClientDisconnected(connection.ClientId, connection.RemoteEndPoint, reason);
         // [MQTT-3.1.2-8] the will goes out on every end but a plain DISCONNECT.
-        var will = connection.Will is { } w && reason != DisconnectReason.ClientDisconnected
-            ? Message.Create(w.Topic, w.Payload, w.QoS, w.Retain, w.Properties, connection.ClientId, Time.GetTimestamp())
-            : null;
-        var willDelay = connection.Will?.Properties?.WillDelayInterval ?? 0;
+        var will = reason != DisconnectReason.ClientDisconnected ? connection.Will : null;
+        var willDelay = will?.Properties?.WillDelayInterval ?? 0;
         var delayed = will is not null && willDelay > 0 && session.IsPersistent;
         lock (SessionsGate)
         {
@@ -145,8 +144,12 @@ public sealed class Broker : IDisposable
         }
         // After the detach, so a will routed back to its own persistent session is queued, not sent to the dead connection.
         if (will is not null && !delayed)
-            Publish(will);
+            PublishWill(will, connection.ClientId);
     }
+
+    /// <summary>Publishes a will, its Message Expiry counting from now, when it is published.</summary>
+    internal void PublishWill(ConnectWill will, string clientId) =>
+        Publish(Message.Create(will.Topic, will.Payload, will.QoS, will.Retain, will.Properties, clientId, Time.GetTimestamp()));
 
     /// <summary>
     /// Discards a session and its subscriptions, publishes a will still waiting out its delay, and
@@ -160,7 +163,7 @@ public sealed class Broker : IDisposable
             Subscriptions.Unsubscribe(session, subscription);
         var (will, shared) = session.End();
         if (will is not null)
-            Publish(will);
+            PublishWill(will, session.ClientId);
         foreach (var held in shared)
         {
             if (Subscriptions.PickOther(held.Group!, session) is { } other)

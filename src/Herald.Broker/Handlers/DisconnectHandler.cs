@@ -12,7 +12,7 @@ internal static class DisconnectHandler
         var session = connection.Session!;
         if (disconnect.Properties?.SessionExpiryInterval is { } expiry)
         {
-            // [MQTT-3.14.2-2] a session that was to end with the connection cannot be prolonged here.
+            // Section 3.14.2.2.2: a session that was to end with the connection cannot be prolonged here.
             if (session.ExpiryInterval == 0 && expiry != 0)
                 throw PacketException.Protocol("DISCONNECT sets a session expiry after CONNECT set 0");
             session.ExpiryInterval = expiry;

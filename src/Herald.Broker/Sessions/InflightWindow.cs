@@ -38,4 +38,34 @@ internal sealed class InflightWindow(int capacity)
     public bool Remove(ushort packetId) => _entries.Remove(packetId);
 
     public void Clear() => _entries.Clear();
+
+    /// <summary>Entries that are on the wire: sent and not yet acknowledged.</summary>
+    public int SentCount
+    {
+        get
+        {
+            var sent = 0;
+            foreach (var (_, entry) in _entries)
+            {
+                if (!entry.Unsent)
+                    sent++;
+            }
+            return sent;
+        }
+    }
+
+    /// <summary>The oldest entry still waiting to be re-sent on this connection.</summary>
+    public bool TryGetUnsent(out ushort packetId, out InflightMessage entry)
+    {
+        foreach (var (id, candidate) in _entries)
+        {
+            if (candidate.Unsent)
+            {
+                (packetId, entry) = (id, candidate);
+                return true;
+            }
+        }
+        (packetId, entry) = (0, default);
+        return false;
+    }
 }

@@ -82,11 +82,21 @@ public sealed partial class Session
 
     private void SendQueued()
     {
+        while (IsSendable && _inflight.SentCount < _inflight.Capacity && _inflight.TryGetUnsent(out var packetId, out var unsent))
+        {
+            _inflight.Update(packetId, unsent with { Unsent = false });
+            _connection!.TrySend(OutboundPacket.Publish(unsent.Delivery, packetId, dup: true));
+        }
         while (IsSendable && _inflight.HasRoom && _queue.TryDequeue(out var queued))
         {
             if (queued.Message.RemainingExpiry(_broker.Time) == 0)
             {
                 Dropped(DropReason.Expired); // [MQTT-3.3.2-5]
+                continue;
+            }
+            if (queued.Message.PublishSize(_connection!.Version, queued.QoS, queued.SubscriptionIds) > _connection.ClientMaximumPacketSize)
+            {
+                Dropped(DropReason.PacketTooLarge); // [MQTT-3.1.2-25]
                 continue;
             }
             Send(queued);

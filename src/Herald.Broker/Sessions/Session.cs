@@ -3,6 +3,7 @@ using Herald.Broker.Diagnostics;
 using Herald.Broker.Messages;
 using Herald.Broker.Routing;
 using Herald.Protocol;
+using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Sessions;
 
@@ -31,7 +32,7 @@ public sealed partial class Session
     private bool _dropLogged;
     private uint _expiryInterval;
     private ITimer? _expiryTimer;
-    private Message? _pendingWill;
+    private ConnectWill? _pendingWill;
     private ITimer? _willTimer;
     private bool _ended;
 
@@ -163,11 +164,25 @@ public sealed partial class Session
             _inflight.Capacity = Math.Min(_broker.Options.MaxInflightMessages, connection.ClientReceiveMaximum);
             CancelTimers();
             _pendingWill = null;
-            foreach (var (packetId, entry) in _inflight.Entries)
+            // [MQTT-4.9.0-2] the send quota starts afresh: re-send no more PUBLISH packets than the
+            // new connection's Receive Maximum allows; the rest wait for acknowledgements.
+            var sent = 0;
+            foreach (var (packetId, entry) in _inflight.Entries.ToList())
             {
-                connection.TrySend(entry.State == InflightState.AwaitingPubComp
-                    ? OutboundPacket.Ack(PacketType.PubRel, packetId)
-                    : OutboundPacket.Publish(entry.Delivery, packetId, dup: true));
+                if (entry.State == InflightState.AwaitingPubComp)
+                {
+                    connection.TrySend(OutboundPacket.Ack(PacketType.PubRel, packetId));
+                    sent++;
+                }
+                else if (sent < _inflight.Capacity)
+                {
+                    connection.TrySend(OutboundPacket.Publish(entry.Delivery, packetId, dup: true));
+                    sent++;
+                }
+                else
+                {
+                    _inflight.Update(packetId, entry with { Unsent = true });
+                }
             }
             SendQueued();
         }
@@ -177,7 +192,7 @@ public sealed partial class Session
     /// Detaches the connection if it is still this session's; false after a takeover. A lasting
     /// session starts counting down its expiry, and its will its delay.
     /// </summary>
-    internal bool Detach(ClientConnection connection, Message? delayedWill, uint willDelay)
+    internal bool Detach(ClientConnection connection, ConnectWill? delayedWill, uint willDelay)
     {
         lock (_gate)
         {
@@ -202,7 +217,7 @@ public sealed partial class Session
     /// Marks the session ended and hands back what must not be lost with it: its pending will and
     /// the messages it held for shared subscriptions, for the broker to publish and re-route.
     /// </summary>
-    internal (Message? Will, List<QueuedMessage> Shared) End()
+    internal (ConnectWill? Will, List<QueuedMessage> Shared) End()
     {
         lock (_gate)
         {
@@ -213,7 +228,8 @@ public sealed partial class Session
             var shared = new List<QueuedMessage>();
             foreach (var (_, entry) in _inflight.Entries)
             {
-                if (entry.Delivery.Group is not null && entry.State != InflightState.AwaitingPubComp)
+                // [MQTT-4.8.2-5] a QoS 2 message already sent must not go to another member.
+                if (entry.Delivery.Group is not null && entry.Delivery.QoS == QualityOfService.AtLeastOnce)
                     shared.Add(entry.Delivery);
             }
             foreach (var queued in _queue)
@@ -231,14 +247,14 @@ public sealed partial class Session
 
     private void PublishPendingWill()
     {
-        Message? will;
+        ConnectWill? will;
         lock (_gate)
         {
             will = _pendingWill;
             _pendingWill = null;
         }
         if (will is not null)
-            _broker.Publish(will);
+            _broker.PublishWill(will, ClientId);
     }
 
     private void CancelTimers()

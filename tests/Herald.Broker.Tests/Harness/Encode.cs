@@ -26,7 +26,15 @@ internal static class Encode
         return [0x10, (byte)body.Length, .. body];
     }
 
-    public static byte[] Publish(string topic, string payload, QualityOfService qos, ushort packetId, bool retain, bool dup)
+    public static byte[] Publish(
+        string topic,
+        string payload,
+        QualityOfService qos,
+        ushort packetId,
+        bool retain,
+        bool dup,
+        ProtocolVersion version = ProtocolVersion.V311,
+        Properties? properties = null)
     {
         var packet = new PublishPacket
         {
@@ -36,20 +44,37 @@ internal static class Encode
             PacketId = packetId,
             Retain = retain,
             Dup = dup,
+            Properties = properties,
         };
-        return Write(packet.WriteTo);
+        return Publish(packet, version);
     }
 
-    public static byte[] Subscribe(ushort packetId, IReadOnlyList<TopicSubscription> subscriptions) =>
-        Write(new SubscribePacket(packetId, subscriptions).WriteTo);
+    /// <summary>Any PUBLISH, in MQTT 5 with its properties: a topic alias with an empty topic, a binary payload.</summary>
+    public static byte[] Publish(PublishPacket packet, ProtocolVersion version) => Write(writer => packet.WriteTo(writer, version));
 
-    public static byte[] Unsubscribe(ushort packetId, IReadOnlyList<string> filters) =>
-        Write(new UnsubscribePacket(packetId, filters).WriteTo);
+    public static byte[] Subscribe(
+        ushort packetId,
+        IReadOnlyList<TopicSubscription> subscriptions,
+        ProtocolVersion version = ProtocolVersion.V311,
+        Properties? properties = null) =>
+        Write(new SubscribePacket(packetId, subscriptions) { Properties = properties }.WriteTo, version);
+
+    public static byte[] Unsubscribe(ushort packetId, IReadOnlyList<string> filters, ProtocolVersion version = ProtocolVersion.V311) =>
+        Write(new UnsubscribePacket(packetId, filters).WriteTo, version);
+
+    /// <summary>An MQTT 5 DISCONNECT or AUTH with its reason code and properties.</summary>
+    public static byte[] Reason(ReasonPacket packet) => Write(writer => packet.WriteTo(writer, ProtocolVersion.V500));
 
     public static byte[] Ack(PacketType type, ushort packetId) => Write(writer => AckPacket.Write(writer, type, packetId));
 
+    /// <summary>An MQTT 5 acknowledgement, with its reason code and properties.</summary>
+    public static byte[] Ack(AckPacket packet) => Write(writer => packet.WriteTo(writer, ProtocolVersion.V500));
+
     /// <summary>A packet that is a fixed header only: PINGREQ, DISCONNECT.</summary>
     public static byte[] Empty(PacketType type) => Write(writer => PacketFrame.WriteEmpty(writer, type));
+
+    private static byte[] Write(Action<IBufferWriter<byte>, ProtocolVersion> write, ProtocolVersion version) =>
+        Write(writer => write(writer, version));
 
     private static byte[] Write(Action<IBufferWriter<byte>> write)
     {

@@ -52,6 +52,33 @@ internal sealed class TestBroker : IDisposable
         return client;
     }
 
+    /// <summary>An MQTT 5 client connected and accepted with reason code 0x00.</summary>
+    public async Task<TestClient> Connect5Async(
+        string clientId,
+        Properties? properties = null,
+        bool cleanStart = true,
+        ushort keepAliveSeconds = 0,
+        ConnectWill? will = null)
+    {
+        var client = Open();
+        var connAck = await client.Connect5Async(clientId, properties, cleanStart, keepAliveSeconds, will);
+        Assert.Equal(ReasonCode.Success, connAck.Reason);
+        return client;
+    }
+
+    /// <summary>An MQTT 5 client connected and subscribed to one filter, granted the QoS it asked for.</summary>
+    public async Task<TestClient> ConnectSubscriber5Async(
+        string clientId,
+        string filter,
+        QualityOfService qos = QualityOfService.ExactlyOnce,
+        Properties? properties = null)
+    {
+        var client = await Connect5Async(clientId, properties);
+        var subAck = await client.SubscribeAsync(filter, qos);
+        Assert.Equal([(byte)qos], subAck.ReturnCodes);
+        return client;
+    }
+
     public Session SessionOf(string clientId)
     {
         Assert.True(Broker.Sessions.TryGet(clientId, out var session), $"the broker holds no session for '{clientId}'");
