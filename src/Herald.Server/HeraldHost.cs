@@ -6,12 +6,17 @@ using Herald.Broker.Sessions;
 using Herald.Server.Configuration;
 using Herald.Server.Hosting;
 using Herald.Server.Mqtt;
+using Herald.Server.Tls;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server;
 
-/// <summary>Builds the Herald web host: Kestrel with the MQTT listener, the HTTP endpoints and the engine.</summary>
+/// <summary>
+/// Builds the Herald web host: Kestrel with the MQTT listeners (TCP and, with a certificate, TLS),
+/// the HTTP endpoints (MQTT over WebSocket among them, also on HTTPS with a certificate) and the engine.
+/// </summary>
 public static class HeraldHost
 {
     /// <exception cref="ConfigurationException">The configuration is invalid; the message says which key.</exception>
@@ -19,8 +24,10 @@ public static class HeraldHost
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         var options = BindOptions(builder.Configuration);
+        var certificate = ServerCertificate.Load(options, builder.Environment.IsDevelopment(), DateTimeOffset.UtcNow);
 
         builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(certificate);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new BrokerOptions
         {
@@ -35,6 +42,7 @@ public static class HeraldHost
         builder.Services.AddSingleton<IAuthenticator, AnonymousAuthenticator>();
         builder.Services.AddSingleton<BrokerMetrics>();
         builder.Services.AddSingleton<Broker.Broker>();
+        builder.Services.AddSingleton<ConnectionLoop>();
         builder.Services.AddHostedService<BrokerLifetime>();
         builder.Services.AddHealthChecks();
         configureServices?.Invoke(builder.Services);
@@ -43,11 +51,35 @@ public static class HeraldHost
         {
             ListenAddress.Listen(kestrel, options.Mqtt.Address, options.Mqtt.Port, l => l.UseConnectionHandler<MqttConnectionHandler>());
             ListenAddress.Listen(kestrel, options.Http.Address, options.Http.Port, _ => { });
+            if (certificate.Certificate is not null)
+            {
+                ListenAddress.Listen(kestrel, options.Mqtt.Address, options.Mqtt.TlsPort, l => l.UseHttps(MqttTls(certificate)).UseConnectionHandler<MqttConnectionHandler>());
+                ListenAddress.Listen(kestrel, options.Http.Address, options.Http.TlsPort, l => l.UseHttps(HttpsTls(certificate)));
+            }
         });
 
         var app = builder.Build();
+        app.UseWebSockets();
         app.MapHealthChecks("/healthz");
+        WebSocketEndpoint.Map(app);
         return app;
+    }
+
+    private static HttpsConnectionAdapterOptions HttpsTls(ServerCertificate certificate) => new()
+    {
+        ServerCertificate = certificate.Certificate,
+        ServerCertificateChain = certificate.Chain,
+    };
+
+    /// <summary>
+    /// TLS for MQTT: no ALPN. Kestrel would offer h2 and http/1.1, and a client that offers only
+    /// "mqtt" would then fail the handshake for want of a common protocol.
+    /// </summary>
+    private static HttpsConnectionAdapterOptions MqttTls(ServerCertificate certificate)
+    {
+        var options = HttpsTls(certificate);
+        options.OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null;
+        return options;
     }
 
     private static HeraldOptions BindOptions(IConfiguration configuration)

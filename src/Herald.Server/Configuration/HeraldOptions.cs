@@ -11,4 +11,6 @@ public sealed class HeraldOptions
     public MqttListenerOptions Mqtt { get; set; } = new();
 
     public HttpListenerOptions Http { get; set; } = new();
+
+    public TlsOptions Tls { get; set; } = new();
 }

@@ -28,8 +28,34 @@ public static class HeraldOptionsValidator
         Range("Mqtt:MaxPacketSize", options.Mqtt.MaxPacketSize, 16, 268_435_460);
         Range("Http:Port", options.Http.Port, 1, 65535);
         Address("Http:Address", options.Http.Address);
-        if (options.Mqtt.Port == options.Http.Port)
-            errors.Add($"Herald:Mqtt:Port and Herald:Http:Port are both {options.Mqtt.Port}");
+        Range("Mqtt:TlsPort", options.Mqtt.TlsPort, 1, 65535);
+        Range("Http:TlsPort", options.Http.TlsPort, 1, 65535);
+
+        // Checked whether TLS is on or not, so turning it on later cannot bring a clash.
+        (string Key, int Port)[] ports =
+        [
+            ("Mqtt:Port", options.Mqtt.Port),
+            ("Mqtt:TlsPort", options.Mqtt.TlsPort),
+            ("Http:Port", options.Http.Port),
+            ("Http:TlsPort", options.Http.TlsPort),
+        ];
+        for (var i = 0; i < ports.Length; i++)
+        {
+            for (var j = i + 1; j < ports.Length; j++)
+            {
+                if (ports[i].Port == ports[j].Port)
+                    errors.Add($"Herald:{ports[i].Key} and Herald:{ports[j].Key} are both {ports[i].Port}");
+            }
+        }
+
+        var tls = options.Tls;
+        var hasCertificate = !string.IsNullOrWhiteSpace(tls.CertificatePath);
+        if (!hasCertificate && !string.IsNullOrWhiteSpace(tls.KeyPath))
+            errors.Add($"Herald:Tls:KeyPath is '{tls.KeyPath}' but Herald:Tls:CertificatePath is not set");
+        if (!hasCertificate && !string.IsNullOrEmpty(tls.CertificatePassword))
+            errors.Add("Herald:Tls:CertificatePassword is set but Herald:Tls:CertificatePath is not");
+        if (hasCertificate && tls.SelfSigned == true)
+            errors.Add($"Herald:Tls:SelfSigned is true but Herald:Tls:CertificatePath is '{tls.CertificatePath}': choose one");
         return errors;
     }
 }

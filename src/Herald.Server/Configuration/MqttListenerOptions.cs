@@ -5,6 +5,9 @@ public sealed class MqttListenerOptions
 {
     public int Port { get; set; } = 1883;
 
+    /// <summary>MQTT over TLS, on the same address; on only when there is a certificate (<c>Herald:Tls</c>).</summary>
+    public int TlsPort { get; set; } = 8883;
+
     /// <summary>"localhost" (loopback, the default), "*" (every interface) or an IP address.</summary>
     public string Address { get; set; } = ListenAddress.Localhost;
 

@@ -1,4 +1,6 @@
 using Herald.Server.Configuration;
+using Herald.Server.Mqtt;
+using Herald.Server.Tls;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Hosting;
@@ -7,6 +9,8 @@ namespace Herald.Server.Hosting;
 public sealed partial class BrokerLifetime(
     Broker.Broker broker,
     IOptions<HeraldOptions> options,
+    ServerCertificate certificate,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<BrokerLifetime> logger) : IHostedService
 {
@@ -14,8 +18,8 @@ public sealed partial class BrokerLifetime(
     {
         lifetime.ApplicationStarted.Register(() =>
         {
-            var o = options.Value;
-            Listening(logger, ListenAddress.Describe(o.Mqtt.Address, o.Mqtt.Port), ListenAddress.Describe(o.Http.Address, o.Http.Port));
+            LogCertificate();
+            Listening(logger, DescribeListeners(options.Value, certificate.Certificate is not null));
         });
         // Closing clients as soon as shutdown begins lets Kestrel finish without waiting out its timeout.
         lifetime.ApplicationStopping.Register(broker.Stop);
@@ -24,6 +28,49 @@ public sealed partial class BrokerLifetime(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Herald listening: MQTT on {MqttAddress}; HTTP on {HttpAddress}")]
-    private static partial void Listening(ILogger logger, string mqttAddress, string httpAddress);
+    /// <summary>Every listener: <c>MQTT on ...; MQTT/TLS on ...; HTTP on ... (MQTT over WebSocket at /mqtt); HTTPS on ...</c>.</summary>
+    private static string DescribeListeners(HeraldOptions o, bool tls)
+    {
+        var webSocket = $"MQTT over WebSocket at {WebSocketEndpoint.Path}";
+        var listeners = new List<string> { $"MQTT on {ListenAddress.Describe(o.Mqtt.Address, o.Mqtt.Port)}" };
+        if (tls)
+            listeners.Add($"MQTT/TLS on {ListenAddress.Describe(o.Mqtt.Address, o.Mqtt.TlsPort)}");
+        listeners.Add($"HTTP on {ListenAddress.Describe(o.Http.Address, o.Http.Port)} ({webSocket})");
+        if (tls)
+            listeners.Add($"HTTPS on {ListenAddress.Describe(o.Http.Address, o.Http.TlsPort)} ({webSocket})");
+        return string.Join("; ", listeners);
+    }
+
+    private void LogCertificate()
+    {
+        if (certificate.Certificate is not { } c)
+        {
+            TlsOff(logger);
+            return;
+        }
+        var thumbprint = c.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        if (certificate.IsSelfSigned)
+            SelfSigned(logger, certificate.IsNew ? "made" : "reused", certificate.Path!, thumbprint, c.NotAfter.ToUniversalTime());
+        else if (c.NotAfter.ToUniversalTime() < time.GetUtcNow().UtcDateTime)
+            CertificateExpired(logger, certificate.Path!, c.NotAfter.ToUniversalTime());
+        else
+            Certificate(logger, c.Subject, certificate.Path!, thumbprint, c.NotAfter.ToUniversalTime());
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Herald listening: {Listeners}")]
+    private static partial void Listening(ILogger logger, string listeners);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information,
+        Message = "TLS off: MQTT/TLS and HTTPS are not listening (set Herald:Tls:CertificatePath, or Herald:Tls:SelfSigned=true for a self-signed certificate)")]
+    private static partial void TlsOff(ILogger logger);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information,
+        Message = "TLS with a self-signed certificate for localhost, 127.0.0.1 and ::1 ({Origin}): {Path}, SHA-256 {Thumbprint}, valid until {NotAfter:u}. Clients must be given it to trust it")]
+    private static partial void SelfSigned(ILogger logger, string origin, string path, string thumbprint, DateTime notAfter);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "TLS with the certificate {Subject} from {Path}, SHA-256 {Thumbprint}, valid until {NotAfter:u}")]
+    private static partial void Certificate(ILogger logger, string subject, string path, string thumbprint, DateTime notAfter);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "The TLS certificate {Path} expired on {NotAfter:u}: clients will refuse it")]
+    private static partial void CertificateExpired(ILogger logger, string path, DateTime notAfter);
 }

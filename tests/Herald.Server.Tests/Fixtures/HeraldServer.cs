@@ -8,9 +8,10 @@ using Microsoft.Extensions.Hosting;
 namespace Herald.Server.Tests.Fixtures;
 
 /// <summary>
-/// A real Herald host on two free loopback ports, started before a test class (as an
+/// A real Herald host on free loopback ports, started before a test class (as an
 /// <see cref="IClassFixture{TFixture}"/>) or inside one test (<see cref="StartAsync"/>) when it
-/// needs a fake clock or options of its own. Listens on 127.0.0.1 only.
+/// needs a fake clock or options of its own. Listens on 127.0.0.1 only; its TLS ports are free
+/// ones too (used when TLS is on) and its data directory is a temporary one, deleted on dispose.
 /// </summary>
 public class HeraldServer : IAsyncLifetime, IAsyncDisposable
 {
@@ -44,6 +45,13 @@ public class HeraldServer : IAsyncLifetime, IAsyncDisposable
 
     public int HttpPort { get; private set; }
 
+    public int MqttTlsPort { get; private set; }
+
+    public int HttpTlsPort { get; private set; }
+
+    /// <summary>Herald:DataDir, unless the test's own arguments name another.</summary>
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("herald-test-").FullName;
+
     /// <summary>
     /// Starts a server of its own; <paramref name="time"/> replaces the system clock and
     /// <paramref name="configureServices"/> runs after Herald's own registrations.
@@ -51,7 +59,15 @@ public class HeraldServer : IAsyncLifetime, IAsyncDisposable
     public static async Task<HeraldServer> StartAsync(TimeProvider? time = null, Action<IServiceCollection>? configureServices = null, params string[] extraArgs)
     {
         var server = new HeraldServer(time, configureServices, extraArgs);
-        await server.InitializeAsync();
+        try
+        {
+            await server.InitializeAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync(); // its data directory
+            throw;
+        }
         return server;
     }
 
@@ -79,12 +95,20 @@ public class HeraldServer : IAsyncLifetime, IAsyncDisposable
         // Another process may take a port between FreePort and the bind; try again with new ones.
         for (var attempt = 1; ; attempt++)
         {
-            MqttPort = FreePort();
-            do
-                HttpPort = FreePort();
-            while (HttpPort == MqttPort);
+            var ports = new HashSet<int>();
+            while (ports.Count < 4)
+                ports.Add(FreePort());
+            var chosen = ports.ToArray();
+            (MqttPort, HttpPort, MqttTlsPort, HttpTlsPort) = (chosen[0], chosen[1], chosen[2], chosen[3]);
+            string[] args =
+            [
+                $"--Herald:Mqtt:TlsPort={MqttTlsPort}",
+                $"--Herald:Http:TlsPort={HttpTlsPort}",
+                $"--Herald:DataDir={DataDir}",
+                .. _extraArgs,
+            ];
 
-            var app = HeraldHost.Build(Arguments(MqttPort, HttpPort, _extraArgs), services =>
+            var app = HeraldHost.Build(Arguments(MqttPort, HttpPort, args), services =>
             {
                 if (_time is not null)
                     services.AddSingleton(_time);
@@ -105,11 +129,14 @@ public class HeraldServer : IAsyncLifetime, IAsyncDisposable
 
     public async Task DisposeAsync()
     {
-        if (_app is null)
-            return;
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        _app = null;
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+        if (Directory.Exists(DataDir))
+            Directory.Delete(DataDir, recursive: true);
     }
 
     async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();

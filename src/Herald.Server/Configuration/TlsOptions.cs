@@ -1,0 +1,24 @@
+namespace Herald.Server.Configuration;
+
+/// <summary>
+/// <c>Herald:Tls</c>: the server certificate for MQTT over TLS (<c>Herald:Mqtt:TlsPort</c>) and
+/// HTTPS with secure WebSocket (<c>Herald:Http:TlsPort</c>). Without a certificate those
+/// listeners are off.
+/// </summary>
+public sealed class TlsOptions
+{
+    /// <summary>A PKCS#12 (.pfx) file, or a PEM certificate (its key in <see cref="KeyPath"/> or in the same file).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PKCS#12 password, or the password of an encrypted PEM key.</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>The PEM private key of a PEM certificate.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>
+    /// Without a configured certificate: true generates a self-signed one for localhost (kept in
+    /// <c>{DataDir}/tls</c>), false leaves TLS off; unset means true in the Development environment.
+    /// </summary>
+    public bool? SelfSigned { get; set; }
+}
