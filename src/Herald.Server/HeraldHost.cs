@@ -36,6 +36,10 @@ public static class HeraldHost
             MaxQueuedMessages = options.Mqtt.MaxQueuedMessages,
             MaxPacketSize = options.Mqtt.MaxPacketSize,
             MaxConnections = options.Mqtt.MaxConnections,
+            ReceiveMaximum = options.Mqtt.ReceiveMaximum,
+            TopicAliasMaximum = options.Mqtt.TopicAliasMaximum,
+            OutboundTopicAliases = options.Mqtt.OutboundTopicAliases,
+            ServerKeepAlive = options.Mqtt.ServerKeepAlive > 0 ? (ushort)options.Mqtt.ServerKeepAlive : null,
         });
         builder.Services.AddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.AddSingleton<IRetainedStore, InMemoryRetainedStore>();

@@ -26,6 +26,9 @@ public static class HeraldOptionsValidator
         Range("Mqtt:MaxQueuedMessages", options.Mqtt.MaxQueuedMessages, 1, int.MaxValue);
         Range("Mqtt:MaxConnections", options.Mqtt.MaxConnections, 0, int.MaxValue);
         Range("Mqtt:MaxPacketSize", options.Mqtt.MaxPacketSize, 16, 268_435_460);
+        Range("Mqtt:ReceiveMaximum", options.Mqtt.ReceiveMaximum, 1, 65535);
+        Range("Mqtt:TopicAliasMaximum", options.Mqtt.TopicAliasMaximum, 0, 65535);
+        Range("Mqtt:ServerKeepAlive", options.Mqtt.ServerKeepAlive, 0, 65535);
         Range("Http:Port", options.Http.Port, 1, 65535);
         Address("Http:Address", options.Http.Address);
         Range("Mqtt:TlsPort", options.Mqtt.TlsPort, 1, 65535);

@@ -21,4 +21,16 @@ public sealed class MqttListenerOptions
     public int MaxConnections { get; set; }
 
     public int MaxPacketSize { get; set; } = 268_435_460;
+
+    /// <summary>MQTT 5 Receive Maximum announced to clients: QoS 2 messages each may have unreleased.</summary>
+    public int ReceiveMaximum { get; set; } = 100;
+
+    /// <summary>MQTT 5 Topic Alias Maximum announced to clients; 0 refuses inbound aliases.</summary>
+    public int TopicAliasMaximum { get; set; } = 10;
+
+    /// <summary>Set topic aliases on PUBLISH to MQTT 5 clients that allow them.</summary>
+    public bool OutboundTopicAliases { get; set; }
+
+    /// <summary>MQTT 5 Server Keep Alive in seconds; 0 lets each client choose.</summary>
+    public int ServerKeepAlive { get; set; }
 }
