@@ -7,8 +7,9 @@ using MQTTnet.Protocol;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// Message Expiry Interval for a message waiting in an offline MQTT 5 session, on a server of its
-/// own whose clock the test moves: no test waits for real seconds to pass.
+/// Message Expiry Interval for messages that wait in the server (an offline session's queue, the
+/// retained store), on a server of its own whose clock the test moves: no test waits for real
+/// seconds to pass.
 /// </summary>
 public sealed class Mqtt5MessageExpiryTests
 {

@@ -1,3 +1,4 @@
+using Herald.Protocol;
 using Herald.Server.Tests.Fixtures;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -89,16 +90,32 @@ public sealed class Mqtt5SessionTests(HeraldServer server) : IClassFixture<Heral
     [Fact]
     public async Task Session_expiry_0_on_disconnect_ends_a_session_that_had_one()
     {
-        var clientId = Unique.ClientId("p5drop");
-        var topic = Unique.Topic("session");
-        // MQTTnet leaves a 0 expiry out of DISCONNECT; paho sends the property as set.
-        await using (var paho = await Mqtt5Paho.SubscribeAsync(server.MqttPort, topic, MqttQualityOfServiceLevel.AtLeastOnce, count: 0,
-            clientId: clientId, cleanStart: false, sessionExpiry: 300, disconnectSessionExpiry: 0))
-            await paho.Process.ExpectSuccessAsync();
-
+        var clientId = Unique.ClientId("r5drop");
         // DISCONNECT may change the expiry CONNECT set (section 3.14.2.2.2): 0 ends the session now.
+        // MQTTnet leaves a 0 out of DISCONNECT, and paho exits before the server has read it: raw
+        // bytes, and the server's close, tell when it has.
+        await Mqtt5Packets.ConnectAndDisconnectAsync(server.MqttPort, Mqtt5Packets.Connect(clientId, sessionExpiry: 300),
+            ReasonCode.NormalDisconnection, sessionExpiryAtDisconnect: 0);
+
         await using var back = await ConnectAsync(clientId, sessionExpiry: 300);
 
+        Assert.False(back.ConnectResult.IsSessionPresent);
+    }
+
+    [Fact]
+    public async Task Session_expiry_set_on_disconnect_after_connect_set_0_is_a_protocol_error_and_the_session_ends()
+    {
+        var clientId = Unique.ClientId("r5prolong");
+        using var client = await RawClient.ConnectAsync(server.MqttPort);
+        await client.SendAsync(Mqtt5Packets.Connect(clientId, sessionExpiry: 0));
+        Assert.Equal(0x20, (await client.ReadPacketAsync())[0]);
+
+        // Section 3.14.2.2.2: a session that was to end with its connection cannot be prolonged.
+        await client.SendAsync(Mqtt5Packets.Disconnect(ReasonCode.NormalDisconnection, sessionExpiry: 300));
+
+        // The server answers DISCONNECT 0x82 Protocol error and closes.
+        Assert.Equal([0xE0, 0x01, 0x82], (await client.ReadUntilClosedAsync()).Take(3));
+        await using var back = await ConnectAsync(clientId, sessionExpiry: 300);
         Assert.False(back.ConnectResult.IsSessionPresent);
     }
 

@@ -30,10 +30,14 @@ public static class Mqtt5Packets
         return writer.WrittenSpan.ToArray();
     }
 
-    public static byte[] Disconnect(ReasonCode reason)
+    /// <summary>DISCONNECT with the reason and, when given, a new Session Expiry Interval.</summary>
+    public static byte[] Disconnect(ReasonCode reason, uint? sessionExpiry = null)
     {
         var writer = new ArrayBufferWriter<byte>();
-        new ReasonPacket(PacketType.Disconnect, reason).WriteTo(writer, ProtocolVersion.V500);
+        new ReasonPacket(PacketType.Disconnect, reason)
+        {
+            Properties = sessionExpiry is { } expiry ? new Properties { SessionExpiryInterval = expiry } : null,
+        }.WriteTo(writer, ProtocolVersion.V500);
         return writer.WrittenSpan.ToArray();
     }
 
@@ -41,14 +45,14 @@ public static class Mqtt5Packets
     /// Connects, checks CONNACK accepted it, sends DISCONNECT with the reason and waits for the
     /// server to close: by then the session is detached and the will published or delayed.
     /// </summary>
-    public static async Task ConnectAndDisconnectAsync(int port, byte[] connect, ReasonCode reason)
+    public static async Task ConnectAndDisconnectAsync(int port, byte[] connect, ReasonCode reason, uint? sessionExpiryAtDisconnect = null)
     {
         using var client = await RawClient.ConnectAsync(port);
         await client.SendAsync(connect);
         var connAck = await client.ReadPacketAsync();
         // CONNACK: type 2, a one-byte remaining length (its properties are few), flags, reason 0x00.
         Assert.Equal((0x20, 0x00), (connAck[0], connAck[3]));
-        await client.SendAsync(Disconnect(reason));
+        await client.SendAsync(Disconnect(reason, sessionExpiryAtDisconnect));
         Assert.Empty(await client.ReadUntilClosedAsync());
     }
 }

@@ -47,13 +47,12 @@ public static class Mqtt5Paho
         int count = 1,
         string? clientId = null,
         bool cleanStart = true,
-        uint? sessionExpiry = null,
-        uint? disconnectSessionExpiry = null) =>
-        StartAsync("sub", port, topic is null ? [] : [topic], qos, count, clientId ?? Unique.ClientId("p5sub"), cleanStart, sessionExpiry, disconnectSessionExpiry);
+        uint? sessionExpiry = null) =>
+        StartAsync("sub", port, topic is null ? [] : [topic], qos, count, clientId ?? Unique.ClientId("p5sub"), cleanStart, sessionExpiry);
 
     /// <summary>Starts a subscriber to several filters in one SUBSCRIBE; returns once it printed SUBACK.</summary>
     public static Task<Mqtt5Process> SubscribeAsync(int port, IReadOnlyList<string> topics, MqttQualityOfServiceLevel qos, int count) =>
-        StartAsync("sub", port, topics, qos, count, Unique.ClientId("p5sub"), cleanStart: true, sessionExpiry: null, disconnectSessionExpiry: null);
+        StartAsync("sub", port, topics, qos, count, Unique.ClientId("p5sub"), cleanStart: true, sessionExpiry: null);
 
     /// <summary>
     /// Starts a responder: each request on <paramref name="requestTopic"/> is answered on its
@@ -61,9 +60,9 @@ public static class Mqtt5Paho
     /// <c>RESPONDED|...</c> once each answer is acknowledged and exits after <paramref name="count"/>.
     /// </summary>
     public static Task<Mqtt5Process> RespondAsync(int port, string requestTopic, int count = 1) =>
-        StartAsync("respond", port, [requestTopic], MqttQualityOfServiceLevel.AtLeastOnce, count, Unique.ClientId("p5resp"), cleanStart: true, sessionExpiry: null, disconnectSessionExpiry: null);
+        StartAsync("respond", port, [requestTopic], MqttQualityOfServiceLevel.AtLeastOnce, count, Unique.ClientId("p5resp"), cleanStart: true, sessionExpiry: null);
 
-    private static async Task<Mqtt5Process> StartAsync(string mode, int port, IReadOnlyList<string> topics, MqttQualityOfServiceLevel qos, int count, string clientId, bool cleanStart, uint? sessionExpiry, uint? disconnectSessionExpiry)
+    private static async Task<Mqtt5Process> StartAsync(string mode, int port, IReadOnlyList<string> topics, MqttQualityOfServiceLevel qos, int count, string clientId, bool cleanStart, uint? sessionExpiry)
     {
         List<string> args =
         [
@@ -74,8 +73,6 @@ public static class Mqtt5Paho
         ];
         if (sessionExpiry is { } expiry)
             args.AddRange(["--session-expiry", expiry.ToString(CultureInfo.InvariantCulture)]);
-        if (disconnectSessionExpiry is { } atDisconnect)
-            args.AddRange(["--disconnect-session-expiry", atDisconnect.ToString(CultureInfo.InvariantCulture)]);
         foreach (var topic in topics)
             args.AddRange(["--topic", topic]);
         var process = ClientProcess.Start("/usr/bin/python3", args);

@@ -76,7 +76,6 @@ def main():
     parser.add_argument("--id", required=True)
     parser.add_argument("--clean-start", type=int, default=1)
     parser.add_argument("--session-expiry", type=int, default=None)
-    parser.add_argument("--disconnect-session-expiry", type=int, default=None, help="sent in DISCONNECT")
     parser.add_argument("--qos", type=int, default=0)
     parser.add_argument("--retain", type=int, default=0)
     parser.add_argument("--topic", action="append", default=[])
@@ -162,11 +161,7 @@ def main():
     client.connect("127.0.0.1", args.port, keepalive=60, clean_start=bool(args.clean_start), properties=connect_properties)
     client.loop_start()
     finished = done.wait(args.timeout)
-    disconnect_properties = None
-    if args.disconnect_session_expiry is not None:
-        disconnect_properties = Properties(PacketTypes.DISCONNECT)
-        disconnect_properties.SessionExpiryInterval = args.disconnect_session_expiry
-    client.disconnect(properties=disconnect_properties)
+    client.disconnect()
     client.loop_stop()
     if not finished:
         say("TIMEOUT")
