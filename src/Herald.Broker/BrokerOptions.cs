@@ -31,6 +31,12 @@ public sealed class BrokerOptions
     /// <summary>MQTT 5 Server Keep Alive: when set, replaces the keep-alive clients ask for.</summary>
     public ushort? ServerKeepAlive { get; set; }
 
+    /// <summary>
+    /// PUBLISH packets one connection may send per second, with a burst of one second's worth;
+    /// beyond it the connection is closed (MQTT 5: DISCONNECT 0x96 Message rate too high). 0 means no limit.
+    /// </summary>
+    public int MaxPublishRate { get; set; }
+
     /// <summary>Largest packet accepted from a client, fixed header included.</summary>
     public int MaxPacketSize { get; set; } = 268_435_460;
 }

@@ -39,6 +39,7 @@ public static class HeraldHost
             ReceiveMaximum = options.Mqtt.ReceiveMaximum,
             TopicAliasMaximum = options.Mqtt.TopicAliasMaximum,
             OutboundTopicAliases = options.Mqtt.OutboundTopicAliases,
+            MaxPublishRate = options.Mqtt.MaxPublishRate,
             ServerKeepAlive = options.Mqtt.ServerKeepAlive > 0 ? (ushort)options.Mqtt.ServerKeepAlive : null,
         });
         builder.Services.AddSingleton<ISessionStore, InMemorySessionStore>();

@@ -29,6 +29,8 @@ public sealed class ClientConnection
     private Dictionary<ushort, string>? _inboundAliases;
     private Dictionary<string, ushort>? _outboundAliases;
     private long _lastPacketTimestamp;
+    private double _publishTokens; // read loop only: the publish rate's token bucket
+    private long _publishTokensTimestamp;
     private TimeSpan _keepAliveTimeout;
     private int _queuedPackets;
     private int _closed;
@@ -178,6 +180,25 @@ public sealed class ClientConnection
         // [MQTT-3.1.2-24] close after one and a half keep-alive periods without a packet; 0 disables it.
         _keepAliveTimeout = TimeSpan.FromSeconds(keepAliveSeconds * 1.5);
         _timer.Change(keepAliveSeconds == 0 ? Timeout.InfiniteTimeSpan : _keepAliveTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Takes one PUBLISH from the rate quota, a token bucket refilled at
+    /// <see cref="BrokerOptions.MaxPublishRate"/> per second holding at most one second's worth.
+    /// </summary>
+    internal bool TryTakePublishToken()
+    {
+        var rate = Broker.Options.MaxPublishRate;
+        if (rate <= 0)
+            return true;
+        var now = Broker.Time.GetTimestamp();
+        var refill = _publishTokensTimestamp == 0 ? rate : Broker.Time.GetElapsedTime(_publishTokensTimestamp, now).TotalSeconds * rate;
+        _publishTokens = Math.Min(rate, _publishTokens + refill);
+        _publishTokensTimestamp = now;
+        if (_publishTokens < 1)
+            return false;
+        _publishTokens--;
+        return true;
     }
 
     /// <summary>Sets the version before CONNACK, so a refusal is written in the client's own format.</summary>

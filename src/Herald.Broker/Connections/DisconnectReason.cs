@@ -30,6 +30,9 @@ public enum DisconnectReason
     /// <summary>Another connection connected with the same client id [MQTT-3.1.4-2].</summary>
     SessionTakenOver,
 
+    /// <summary>The client published faster than <see cref="BrokerOptions.MaxPublishRate"/> allows.</summary>
+    PublishRateExceeded,
+
     /// <summary>The server is stopping.</summary>
     ServerShutdown,
 }

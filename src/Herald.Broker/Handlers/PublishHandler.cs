@@ -14,6 +14,11 @@ internal static class PublishHandler
     {
         var version = connection.Version;
         var packet = PublishPacket.Read(header, body, version);
+        if (!connection.TryTakePublishToken())
+        {
+            connection.Close(DisconnectReason.PublishRateExceeded, ReasonCode.MessageRateTooHigh);
+            return;
+        }
         var broker = connection.Broker;
         var session = connection.Session!;
         broker.Metrics.MessageReceived();

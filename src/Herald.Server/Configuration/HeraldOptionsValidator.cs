@@ -28,6 +28,7 @@ public static class HeraldOptionsValidator
         Range("Mqtt:MaxPacketSize", options.Mqtt.MaxPacketSize, 16, 268_435_460);
         Range("Mqtt:ReceiveMaximum", options.Mqtt.ReceiveMaximum, 1, 65535);
         Range("Mqtt:TopicAliasMaximum", options.Mqtt.TopicAliasMaximum, 0, 65535);
+        Range("Mqtt:MaxPublishRate", options.Mqtt.MaxPublishRate, 0, int.MaxValue);
         Range("Mqtt:ServerKeepAlive", options.Mqtt.ServerKeepAlive, 0, 65535);
         Range("Http:Port", options.Http.Port, 1, 65535);
         Address("Http:Address", options.Http.Address);

@@ -31,6 +31,9 @@ public sealed class MqttListenerOptions
     /// <summary>Set topic aliases on PUBLISH to MQTT 5 clients that allow them.</summary>
     public bool OutboundTopicAliases { get; set; }
 
+    /// <summary>PUBLISH packets per second one connection may send; 0 means no limit.</summary>
+    public int MaxPublishRate { get; set; }
+
     /// <summary>MQTT 5 Server Keep Alive in seconds; 0 lets each client choose.</summary>
     public int ServerKeepAlive { get; set; }
 }
