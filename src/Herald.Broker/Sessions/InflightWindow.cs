@@ -10,6 +10,7 @@ internal sealed class InflightWindow(int capacity)
 {
     private readonly OrderedDictionary<ushort, InflightMessage> _entries = [];
     private ushort _lastId;
+    private int _unsent;
 
     public int Capacity { get; set; } = capacity;
 
@@ -33,30 +34,39 @@ internal sealed class InflightWindow(int capacity)
 
     public bool TryGet(ushort packetId, out InflightMessage entry) => _entries.TryGetValue(packetId, out entry);
 
-    public void Update(ushort packetId, InflightMessage entry) => _entries[packetId] = entry;
+    public void Update(ushort packetId, InflightMessage entry)
+    {
+        if (_entries.TryGetValue(packetId, out var previous) && previous.Unsent)
+            _unsent--;
+        if (entry.Unsent)
+            _unsent++;
+        _entries[packetId] = entry;
+    }
 
-    public bool Remove(ushort packetId) => _entries.Remove(packetId);
+    public bool Remove(ushort packetId)
+    {
+        if (!_entries.Remove(packetId, out var removed))
+            return false;
+        if (removed.Unsent)
+            _unsent--;
+        return true;
+    }
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        _entries.Clear();
+        _unsent = 0;
+    }
 
     /// <summary>Entries that are on the wire: sent and not yet acknowledged.</summary>
-    public int SentCount
-    {
-        get
-        {
-            var sent = 0;
-            foreach (var (_, entry) in _entries)
-            {
-                if (!entry.Unsent)
-                    sent++;
-            }
-            return sent;
-        }
-    }
+    public int SentCount => _entries.Count - _unsent;
 
     /// <summary>The oldest entry still waiting to be re-sent on this connection.</summary>
     public bool TryGetUnsent(out ushort packetId, out InflightMessage entry)
     {
+        (packetId, entry) = (0, default);
+        if (_unsent == 0)
+            return false;
         foreach (var (id, candidate) in _entries)
         {
             if (candidate.Unsent)
@@ -65,7 +75,6 @@ internal sealed class InflightWindow(int capacity)
                 return true;
             }
         }
-        (packetId, entry) = (0, default);
         return false;
     }
 }
