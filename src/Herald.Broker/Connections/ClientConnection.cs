@@ -28,6 +28,7 @@ public sealed class ClientConnection
     private readonly ITimer _timer;
     private Dictionary<ushort, string>? _inboundAliases;
     private Dictionary<string, ushort>? _outboundAliases;
+    private TopicCache? _topics;
     private long _lastPacketTimestamp;
     private double _publishTokens; // read loop only: the publish rate's token bucket
     private long _publishTokensTimestamp;
@@ -81,6 +82,9 @@ public sealed class ClientConnection
 
     /// <summary>The keep-alive in force: the client's, or the MQTT 5 Server Keep Alive.</summary>
     public ushort KeepAliveSeconds { get; private set; }
+
+    /// <summary>The topics this client published to last; made on its first PUBLISH so idle connections stay small.</summary>
+    internal TopicCache Topics => _topics ??= new TopicCache();
 
     /// <summary>MQTT 5 Request Problem Information: 0 asks for no reason strings outside PUBLISH, CONNACK and DISCONNECT.</summary>
     internal bool WantsProblemInformation { get; private set; } = true;

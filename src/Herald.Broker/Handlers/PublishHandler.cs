@@ -13,7 +13,7 @@ internal static class PublishHandler
     public static void Handle(ClientConnection connection, byte header, in ReadOnlySequence<byte> body)
     {
         var version = connection.Version;
-        var packet = PublishPacket.Read(header, body, version);
+        var packet = PublishPacket.Read(header, body, version, connection.Topics);
         if (!connection.TryTakePublishToken())
         {
             connection.Close(DisconnectReason.PublishRateExceeded, ReasonCode.MessageRateTooHigh);

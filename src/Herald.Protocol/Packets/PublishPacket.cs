@@ -23,7 +23,10 @@ public readonly struct PublishPacket
 
     public static PublishPacket Read(byte header, in ReadOnlySequence<byte> body) => Read(header, body, ProtocolVersion.V311);
 
-    public static PublishPacket Read(byte header, in ReadOnlySequence<byte> body, ProtocolVersion version)
+    public static PublishPacket Read(byte header, in ReadOnlySequence<byte> body, ProtocolVersion version) => Read(header, body, version, null);
+
+    /// <param name="topics">The connection's recent topics: a repeated topic is taken from it, not decoded again.</param>
+    public static PublishPacket Read(byte header, in ReadOnlySequence<byte> body, ProtocolVersion version, TopicCache? topics)
     {
         var qos = (header >> 1) & 0x03;
         if (qos == 3)
@@ -37,14 +40,19 @@ public readonly struct PublishPacket
         if (reader.Remaining < topicLength)
             throw PacketException.Malformed("topic name is longer than the packet");
         var topicUtf8 = reader.UnreadSequence.Slice(0, topicLength);
-        var topic = topicUtf8.IsSingleSegment
-            ? WireFormat.DecodeString(topicUtf8.FirstSpan)
-            : WireFormat.DecodeString(topicUtf8.ToArray());
         reader.Advance(topicLength);
         var v5 = version == ProtocolVersion.V500;
-        // MQTT 5 allows an empty topic when a topic alias stands for it; the engine checks the alias.
-        if (!TopicRules.IsValidTopicName(topic) && !(v5 && topic.Length == 0))
-            throw PacketException.Malformed($"'{topic}' is not a valid topic name"); // [MQTT-3.3.2-2]
+        if (topics is null || !topicUtf8.IsSingleSegment || !topics.TryGet(topicUtf8.FirstSpan, out var topic))
+        {
+            topic = topicUtf8.IsSingleSegment
+                ? WireFormat.DecodeString(topicUtf8.FirstSpan)
+                : WireFormat.DecodeString(topicUtf8.ToArray());
+            // MQTT 5 allows an empty topic when a topic alias stands for it; the engine checks the alias.
+            if (!TopicRules.IsValidTopicName(topic) && !(v5 && topic.Length == 0))
+                throw PacketException.Malformed($"'{topic}' is not a valid topic name"); // [MQTT-3.3.2-2]
+            if (topic.Length > 0)
+                topics?.Add(topic);
+        }
 
         ushort packetId = 0;
         if (qos > 0)
