@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+using Herald.Bench.Conn;
+using Herald.Bench.PubSub;
+
+namespace Herald.Bench;
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(PubSubReport))]
+[JsonSerializable(typeof(ConnReport))]
+internal sealed partial class BenchJsonContext : JsonSerializerContext;
