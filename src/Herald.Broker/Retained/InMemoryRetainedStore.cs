@@ -17,19 +17,23 @@ public sealed class InMemoryRetainedStore : IRetainedStore
 
     public void Set(Message message)
     {
-        var levels = message.Topic.Split(TopicRules.LevelSeparator);
         lock (_gate)
         {
             if (message.Payload.IsEmpty)
             {
-                Clear(levels);
+                Clear(message.Topic);
                 return;
             }
+            // Levels are looked up as spans of the topic; a string is made only for a new node.
             var node = _root;
-            foreach (var level in levels)
+            foreach (var range in message.Topic.AsSpan().Split(TopicRules.LevelSeparator))
             {
-                if (!node.Children.TryGetValue(level, out var child))
-                    node.Children.Add(level, child = new Node(node, level));
+                var level = message.Topic.AsSpan(range);
+                if (!node.Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(level, out var child))
+                {
+                    var name = level.ToString();
+                    node.Children.Add(name, child = new Node(node, name));
+                }
                 node = child;
             }
             if (node.Message is null)
@@ -45,12 +49,12 @@ public sealed class InMemoryRetainedStore : IRetainedStore
             Collect(_root, levels, 0, results);
     }
 
-    private void Clear(string[] levels)
+    private void Clear(string topic)
     {
         var node = _root;
-        foreach (var level in levels)
+        foreach (var range in topic.AsSpan().Split(TopicRules.LevelSeparator))
         {
-            if (!node.Children.TryGetValue(level, out node))
+            if (!node.Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(topic.AsSpan(range), out node))
                 return;
         }
         if (node.Message is null)
