@@ -6,8 +6,12 @@ public sealed class BrokerOptions
     /// <summary>How long a new connection may take to send CONNECT before it is closed.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Unacknowledged QoS 1/2 messages in flight to one client; more wait in its queue.</summary>
-    public int MaxInflightMessages { get; set; } = 20;
+    /// <summary>
+    /// Unacknowledged QoS 1/2 messages in flight to one client; more wait in its queue. Wider than
+    /// Mosquitto's 20 because the window bounds a subscriber's rate to one window per round trip:
+    /// measured with herald-bench fan-in 20:1 QoS 1, 100 gave 1.5 times the rate of 20.
+    /// </summary>
+    public int MaxInflightMessages { get; set; } = 100;
 
     /// <summary>
     /// Messages one client may have waiting: QoS 1/2 messages queued behind the in-flight window

@@ -13,7 +13,7 @@ public sealed class MqttListenerOptions
 
     public int ConnectTimeoutSeconds { get; set; } = 10;
 
-    public int MaxInflightMessages { get; set; } = 20;
+    public int MaxInflightMessages { get; set; } = 100;
 
     public int MaxQueuedMessages { get; set; } = 1000;
 
