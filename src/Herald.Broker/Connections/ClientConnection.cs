@@ -86,9 +86,6 @@ public sealed class ClientConnection
     /// <summary>The topics this client published to last; made on its first PUBLISH so idle connections stay small.</summary>
     internal TopicCache Topics => _topics ??= new TopicCache();
 
-    /// <summary>MQTT 5 Request Problem Information: 0 asks for no reason strings outside PUBLISH, CONNACK and DISCONNECT.</summary>
-    internal bool WantsProblemInformation { get; private set; } = true;
-
     /// <summary>
     /// Handles every whole packet at the front of <paramref name="buffer"/> and returns the position
     /// up to which it was consumed. Bad input closes this connection and nothing else; an MQTT 5
@@ -179,7 +176,6 @@ public sealed class ClientConnection
             ClientReceiveMaximum = properties.ReceiveMaximum ?? ushort.MaxValue;
             ClientMaximumPacketSize = properties.MaximumPacketSize ?? long.MaxValue;
             ClientTopicAliasMaximum = Broker.Options.OutboundTopicAliases ? properties.TopicAliasMaximum ?? 0 : 0;
-            WantsProblemInformation = properties.RequestProblemInformation != 0;
         }
         // [MQTT-3.1.2-24] close after one and a half keep-alive periods without a packet; 0 disables it.
         _keepAliveTimeout = TimeSpan.FromSeconds(keepAliveSeconds * 1.5);
