@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Threading.Channels;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Handlers;
 using Herald.Broker.Messages;
@@ -22,8 +21,7 @@ namespace Herald.Broker.Connections;
 /// </summary>
 public sealed class ClientConnection
 {
-    private readonly Channel<OutboundPacket> _outbound = Channel.CreateUnbounded<OutboundPacket>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly OutboundQueue _outbound = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly ITimer _timer;
     private Dictionary<ushort, string>? _inboundAliases;
@@ -33,7 +31,6 @@ public sealed class ClientConnection
     private double _publishTokens; // read loop only: the publish rate's token bucket
     private long _publishTokensTimestamp;
     private TimeSpan _keepAliveTimeout;
-    private int _queuedPackets;
     private int _closed;
 
     internal ClientConnection(Broker broker, string remoteEndPoint)
@@ -114,18 +111,17 @@ public sealed class ClientConnection
     }
 
     /// <summary>Waits until there is something to write; false once the connection is closed and drained.</summary>
-    public ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken) => _outbound.Reader.WaitToReadAsync(cancellationToken);
+    public ValueTask<bool> WaitToWriteAsync() => _outbound.WaitToDequeueAsync();
 
     /// <summary>Encodes queued packets into <paramref name="writer"/>, at most <paramref name="maxPackets"/>; returns how many.</summary>
     public int WriteOutbound(IBufferWriter<byte> writer, int maxPackets = 256)
     {
         var written = 0;
-        while (written < maxPackets && _outbound.Reader.TryRead(out var packet))
+        while (written < maxPackets && _outbound.TryDequeue(out var packet))
         {
             packet.WriteTo(writer, this);
             written++;
         }
-        Interlocked.Add(ref _queuedPackets, -written);
         return written;
     }
 
@@ -140,25 +136,19 @@ public sealed class ClientConnection
         _timer.Dispose();
         // [MQTT-3.14.0-1] DISCONNECT only after CONNACK, so only with a session.
         if (Version == ProtocolVersion.V500 && Session is not null && (code ?? ServerReason(reason)) is { } disconnect)
-            _outbound.Writer.TryWrite(OutboundPacket.Disconnect(disconnect));
+            _outbound.TryEnqueue(OutboundPacket.Disconnect(disconnect));
         Broker.OnConnectionClosed(this, reason);
-        _outbound.Writer.TryComplete();
+        _outbound.Complete();
         _closing.Cancel();
     }
 
-    internal bool TrySend(OutboundPacket packet)
-    {
-        if (!_outbound.Writer.TryWrite(packet))
-            return false;
-        Interlocked.Increment(ref _queuedPackets);
-        return true;
-    }
+    internal bool TrySend(in OutboundPacket packet) => _outbound.TryEnqueue(packet);
 
     /// <summary>Enqueues a packet that may be dropped (QoS 0) when the client does not keep up.</summary>
     /// <returns>False when the queue is full and the packet was dropped.</returns>
-    internal bool TrySendBounded(OutboundPacket packet)
+    internal bool TrySendBounded(in OutboundPacket packet)
     {
-        if (Volatile.Read(ref _queuedPackets) >= Broker.Options.MaxQueuedMessages)
+        if (_outbound.Count >= Broker.Options.MaxQueuedMessages)
             return false;
         TrySend(packet); // refused only once closed: then there is no one to deliver to
         return true;

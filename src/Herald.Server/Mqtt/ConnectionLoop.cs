@@ -25,7 +25,21 @@ public sealed class ConnectionLoop(Broker.Broker broker, ILogger<ConnectionLoop>
         var writing = WriteLoopAsync(client, output);
         try
         {
-            await ReadLoopAsync(client, input);
+            // Read inline rather than in a method of its own: one state machine less per connection.
+            while (true)
+            {
+                var result = await input.ReadAsync(client.Closing);
+                var buffer = result.Buffer;
+                var consumed = await client.ReceiveAsync(buffer);
+                if (client.IsClosed)
+                {
+                    input.AdvanceTo(buffer.End);
+                    break;
+                }
+                input.AdvanceTo(consumed, buffer.End);
+                if (result.IsCompleted)
+                    break;
+            }
         }
         catch (OperationCanceledException) when (client.IsClosed)
         {
@@ -49,29 +63,11 @@ public sealed class ConnectionLoop(Broker.Broker broker, ILogger<ConnectionLoop>
         }
     }
 
-    private static async Task ReadLoopAsync(ClientConnection client, PipeReader input)
-    {
-        while (true)
-        {
-            var result = await input.ReadAsync(client.Closing);
-            var buffer = result.Buffer;
-            var consumed = await client.ReceiveAsync(buffer);
-            if (client.IsClosed)
-            {
-                input.AdvanceTo(buffer.End);
-                return;
-            }
-            input.AdvanceTo(consumed, buffer.End);
-            if (result.IsCompleted)
-                return;
-        }
-    }
-
     private async Task WriteLoopAsync(ClientConnection client, PipeWriter output)
     {
         try
         {
-            while (await client.WaitToWriteAsync(CancellationToken.None))
+            while (await client.WaitToWriteAsync())
             {
                 client.WriteOutbound(output);
                 var flushed = await output.FlushAsync();
