@@ -94,4 +94,59 @@ public sealed class InflightWindowTests
         await reconnected.PubAckAsync(1);
         reconnected.AssertReceived(new Publish("t", "m3", AtLeastOnce, PacketId: 3));
     }
+
+    [Fact]
+    [Trait("Spec", "MQTT-4.4.0-1")]
+    public async Task Unacknowledged_messages_are_resent_in_their_original_order_after_acks_out_of_order()
+    {
+        using var broker = new TestBroker(new BrokerOptions { MaxInflightMessages = 4 });
+        var subscriber = await broker.ConnectSubscriberAsync("sub", "t", AtLeastOnce, cleanSession: false);
+        var publisher = await broker.ConnectAsync("pub");
+        for (var i = 1; i <= 4; i++)
+            await publisher.PublishAsync("t", $"m{i}", AtLeastOnce);
+        subscriber.AssertReceived(
+            new Publish("t", "m1", AtLeastOnce, PacketId: 1),
+            new Publish("t", "m2", AtLeastOnce, PacketId: 2),
+            new Publish("t", "m3", AtLeastOnce, PacketId: 3),
+            new Publish("t", "m4", AtLeastOnce, PacketId: 4));
+
+        await subscriber.PubAckAsync(2);
+        await publisher.PublishAsync("t", "m5", AtLeastOnce); // takes packet id 5, sent after m4
+        subscriber.AssertReceived(new Publish("t", "m5", AtLeastOnce, PacketId: 5));
+        subscriber.LoseConnection();
+
+        var reconnected = await broker.ConnectAsync("sub", cleanSession: false);
+        reconnected.AssertReceived(
+            new Publish("t", "m1", AtLeastOnce, PacketId: 1, Dup: true),
+            new Publish("t", "m3", AtLeastOnce, PacketId: 3, Dup: true),
+            new Publish("t", "m4", AtLeastOnce, PacketId: 4, Dup: true),
+            new Publish("t", "m5", AtLeastOnce, PacketId: 5, Dup: true));
+    }
+
+    [Fact]
+    [Trait("Spec", "MQTT-4.4.0-1")]
+    public async Task Resend_order_is_the_send_order_when_packet_ids_wrap_around()
+    {
+        using var broker = new TestBroker(new BrokerOptions { MaxInflightMessages = 2 });
+        var subscriber = await broker.ConnectSubscriberAsync("sub", "t", AtLeastOnce, cleanSession: false);
+        var publisher = await broker.ConnectAsync("pub");
+        for (var id = 1; id < ushort.MaxValue; id++)
+        {
+            await publisher.PublishAsync("t", "acked", AtLeastOnce);
+            await subscriber.PubAckAsync((ushort)id);
+        }
+        subscriber.Received();
+        await publisher.PublishAsync("t", "last id", AtLeastOnce);
+        await publisher.PublishAsync("t", "first id again", AtLeastOnce);
+        subscriber.AssertReceived(
+            new Publish("t", "last id", AtLeastOnce, PacketId: ushort.MaxValue),
+            new Publish("t", "first id again", AtLeastOnce, PacketId: 1));
+        subscriber.LoseConnection();
+
+        var reconnected = await broker.ConnectAsync("sub", cleanSession: false);
+        reconnected.AssertReceived(
+            new Publish("t", "last id", AtLeastOnce, PacketId: ushort.MaxValue, Dup: true),
+            new Publish("t", "first id again", AtLeastOnce, PacketId: 1, Dup: true));
+    }
 }
+

@@ -8,7 +8,11 @@ namespace Herald.Broker.Sessions;
 /// </summary>
 internal sealed class InflightWindow(int capacity)
 {
-    private readonly OrderedDictionary<ushort, InflightMessage> _entries = [];
+    // Keyed by packet id for O(1) acknowledgement; the send order, needed only to re-send and to
+    // find the oldest unsent entry, is a sequence number sorted on those rare occasions. (An
+    // ordered dictionary shifted the whole window on every PUBACK of the oldest message.)
+    private readonly Dictionary<ushort, (InflightMessage Entry, long Sequence)> _entries = [];
+    private long _sequence;
     private ushort _lastId;
     private int _unsent;
 
@@ -18,7 +22,9 @@ internal sealed class InflightWindow(int capacity)
 
     public bool HasRoom => _entries.Count < Capacity;
 
-    public IEnumerable<KeyValuePair<ushort, InflightMessage>> Entries => _entries;
+    /// <summary>The entries in the order they were first sent.</summary>
+    public IEnumerable<KeyValuePair<ushort, InflightMessage>> Entries =>
+        _entries.OrderBy(e => e.Value.Sequence).Select(e => KeyValuePair.Create(e.Key, e.Value.Entry));
 
     public ushort Add(QueuedMessage delivery)
     {
@@ -28,26 +34,33 @@ internal sealed class InflightWindow(int capacity)
         }
         while (_entries.ContainsKey(_lastId));
         var state = delivery.QoS == Protocol.QualityOfService.AtLeastOnce ? InflightState.AwaitingPubAck : InflightState.AwaitingPubRec;
-        _entries.Add(_lastId, new InflightMessage(delivery, state));
+        _entries.Add(_lastId, (new InflightMessage(delivery, state), _sequence++));
         return _lastId;
     }
 
-    public bool TryGet(ushort packetId, out InflightMessage entry) => _entries.TryGetValue(packetId, out entry);
+    public bool TryGet(ushort packetId, out InflightMessage entry)
+    {
+        var found = _entries.TryGetValue(packetId, out var slot);
+        entry = slot.Entry;
+        return found;
+    }
 
     public void Update(ushort packetId, InflightMessage entry)
     {
-        if (_entries.TryGetValue(packetId, out var previous) && previous.Unsent)
+        if (!_entries.TryGetValue(packetId, out var previous))
+            return;
+        if (previous.Entry.Unsent)
             _unsent--;
         if (entry.Unsent)
             _unsent++;
-        _entries[packetId] = entry;
+        _entries[packetId] = (entry, previous.Sequence);
     }
 
     public bool Remove(ushort packetId)
     {
         if (!_entries.Remove(packetId, out var removed))
             return false;
-        if (removed.Unsent)
+        if (removed.Entry.Unsent)
             _unsent--;
         return true;
     }
@@ -67,14 +80,12 @@ internal sealed class InflightWindow(int capacity)
         (packetId, entry) = (0, default);
         if (_unsent == 0)
             return false;
-        foreach (var (id, candidate) in _entries)
+        var oldest = long.MaxValue;
+        foreach (var (id, slot) in _entries)
         {
-            if (candidate.Unsent)
-            {
-                (packetId, entry) = (id, candidate);
-                return true;
-            }
+            if (slot.Entry.Unsent && slot.Sequence < oldest)
+                (packetId, entry, oldest) = (id, slot.Entry, slot.Sequence);
         }
-        return false;
+        return true;
     }
 }
