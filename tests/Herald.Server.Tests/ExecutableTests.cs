@@ -59,6 +59,20 @@ public sealed class ExecutableTests
     }
 
     [Fact]
+    public async Task Executable_exits_2_naming_the_address_when_the_mqtt_port_is_taken()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var takenPort = ((IPEndPoint)occupant.LocalEndpoint).Port;
+        await using var herald = Start(Arguments(takenPort, HeraldServer.FreePort()));
+
+        Assert.Equal(2, await herald.WaitForExitAsync());
+        Assert.Contains($"127.0.0.1:{takenPort}", herald.ErrorOutput);
+        Assert.Contains("already in use", herald.ErrorOutput);
+        Assert.DoesNotContain("Unhandled exception", herald.ErrorOutput);
+    }
+
+    [Fact]
     public async Task Executable_with_unknown_command_exits_2()
     {
         await using var herald = Start(["frobnicate"]);
