@@ -3,6 +3,7 @@ using Herald.Broker.Auth;
 using Herald.Broker.Connections;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Messages;
+using Herald.Broker.Persistence;
 using Herald.Broker.Retained;
 using Herald.Broker.Routing;
 using Herald.Broker.Sessions;
@@ -24,6 +25,7 @@ public sealed class Broker : IDisposable
     [ThreadStatic]
     private static List<Subscriber>? t_subscribers;
     private volatile bool _stopping;
+    private long _lastMessageId;
 
     public Broker(
         BrokerOptions options,
@@ -32,8 +34,10 @@ public sealed class Broker : IDisposable
         IAuthenticator authenticator,
         TimeProvider time,
         ILogger<Broker>? logger = null,
-        BrokerMetrics? metrics = null)
+        BrokerMetrics? metrics = null,
+        IDurableStore? store = null)
     {
+        Store = store;
         Options = options;
         Sessions = sessions;
         Retained = retained;
@@ -48,6 +52,9 @@ public sealed class Broker : IDisposable
     public ISessionStore Sessions { get; }
 
     public IRetainedStore Retained { get; }
+
+    /// <summary>Where persistent sessions and retained messages are recorded; null when kept in memory only.</summary>
+    public IDurableStore? Store { get; }
 
     public SubscriptionTree Subscriptions { get; } = new();
 
@@ -92,7 +99,14 @@ public sealed class Broker : IDisposable
     public PublishOutcome Publish(Message message, bool refuseWhenFull = false)
     {
         if (message.Retain)
+        {
             Retained.Set(message); // [MQTT-3.3.1-5] [MQTT-3.3.1-10]
+            if (Store is { } store)
+            {
+                AssignStoreId(message);
+                store.SetRetained(message);
+            }
+        }
         var subscribers = t_subscribers ?? [];
         t_subscribers = null; // a will published while routing gets a list of its own
         try
@@ -181,6 +195,35 @@ public sealed class Broker : IDisposable
             Log.SessionExpired(session.ClientId);
             EndSession(session);
         }
+    }
+
+    /// <summary>
+    /// Rebuilds what the store held: sessions with their subscriptions and messages, retained
+    /// messages. Called once, before any client connects.
+    /// </summary>
+    public void Restore(StoredState state)
+    {
+        _lastMessageId = state.LastMessageId;
+        foreach (var message in state.Retained)
+            Retained.Set(message);
+        foreach (var stored in state.Sessions)
+        {
+            var session = Session.Restore(this, stored);
+            Sessions.Add(session);
+            foreach (var (request, subscriptionId) in stored.Subscriptions)
+            {
+                var subscription = new Subscription(request, subscriptionId);
+                session.RestoreSubscription(subscription);
+                Subscriptions.Subscribe(session, subscription);
+            }
+        }
+    }
+
+    /// <summary>Gives a message its durable store id, once.</summary>
+    internal void AssignStoreId(Message message)
+    {
+        if (message.StoreId == 0)
+            message.AssignStoreId(Interlocked.Increment(ref _lastMessageId));
     }
 
     internal Session CreateSession(string clientId, uint expiryInterval)

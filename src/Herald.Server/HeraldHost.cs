@@ -1,12 +1,14 @@
 using Herald.Broker;
 using Herald.Broker.Auth;
 using Herald.Broker.Diagnostics;
+using Herald.Broker.Persistence;
 using Herald.Broker.Retained;
 using Herald.Broker.Sessions;
 using Herald.Server.Configuration;
 using Herald.Server.Hosting;
 using Herald.Server.Mqtt;
 using Herald.Server.Tls;
+using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -46,7 +48,14 @@ public static class HeraldHost
         builder.Services.AddSingleton<IRetainedStore, InMemoryRetainedStore>();
         builder.Services.AddSingleton<IAuthenticator, AnonymousAuthenticator>();
         builder.Services.AddSingleton<BrokerMetrics>();
-        builder.Services.AddSingleton<Broker.Broker>();
+        var stored = AddStore(builder, options);
+        builder.Services.AddSingleton(services =>
+        {
+            var broker = ActivatorUtilities.CreateInstance<Broker.Broker>(services);
+            if (stored is not null)
+                broker.Restore(stored);
+            return broker;
+        });
         builder.Services.AddSingleton<ConnectionLoop>();
         builder.Services.AddHostedService<BrokerLifetime>();
         builder.Services.AddHealthChecks();
@@ -68,6 +77,32 @@ public static class HeraldHost
         app.MapHealthChecks("/healthz");
         WebSocketEndpoint.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// Opens the SQLite store and reads it, so a database that cannot be used stops the server
+    /// before it listens; returns what it held, or null when state is kept in memory only.
+    /// </summary>
+    /// <exception cref="StoreException">The database cannot be used; the message names the file.</exception>
+    private static StoredState? AddStore(WebApplicationBuilder builder, HeraldOptions options)
+    {
+        if (options.Storage.Provider == StorageProvider.Memory)
+            return null;
+        var path = Path.Combine(options.DataDir, "herald.db");
+        var store = SqliteStore.Open(path, options.Storage.Synchronous, TimeProvider.System);
+        StoredState state;
+        try
+        {
+            state = store.Load();
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        // A factory, not an instance: the container disposes it at shutdown, which writes what is queued.
+        builder.Services.AddSingleton<IDurableStore>(services => store.StartWriting(services.GetRequiredService<ILogger<SqliteStore>>()));
+        return state;
     }
 
     private static HttpsConnectionAdapterOptions HttpsTls(ServerCertificate certificate) => new()

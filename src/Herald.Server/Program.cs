@@ -1,5 +1,6 @@
 using Herald.Server;
 using Herald.Server.Configuration;
+using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Connections;
 
 // Verbs on the one executable: `herald serve` (the default) now; user and ACL verbs later.
@@ -20,6 +21,11 @@ try
 catch (ConfigurationException e)
 {
     Console.Error.WriteLine($"herald: invalid configuration: {e.Message}");
+    return 2;
+}
+catch (StoreException e)
+{
+    Console.Error.WriteLine($"herald: cannot start: {e.Message}");
     return 2;
 }
 catch (IOException e) when (e.InnerException is AddressInUseException)

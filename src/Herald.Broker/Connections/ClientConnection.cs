@@ -32,6 +32,7 @@ public sealed class ClientConnection
     private long _publishTokensTimestamp;
     private TimeSpan _keepAliveTimeout;
     private int _closed;
+    private int _heldAcknowledgements; // waiting for the durable store, see Acknowledge
 
     internal ClientConnection(Broker broker, string remoteEndPoint)
     {
@@ -143,6 +144,27 @@ public sealed class ClientConnection
     }
 
     internal bool TrySend(in OutboundPacket packet) => _outbound.TryEnqueue(packet);
+
+    /// <summary>
+    /// Sends an acknowledgement (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK) in the order of the
+    /// packets it answers [MQTT-4.6.0-2]: when <paramref name="afterCommit"/>, only once the store
+    /// has made durable what it acknowledges; and behind any acknowledgement still held back so.
+    /// </summary>
+    internal void Acknowledge(in OutboundPacket packet, bool afterCommit)
+    {
+        if (Broker.Store is not { } store || (!afterCommit && Volatile.Read(ref _heldAcknowledgements) == 0))
+        {
+            TrySend(packet);
+            return;
+        }
+        Interlocked.Increment(ref _heldAcknowledgements);
+        store.WhenDurable(static state =>
+        {
+            var (connection, held) = ((ClientConnection, OutboundPacket))state!;
+            connection.TrySend(held);
+            Interlocked.Decrement(ref connection._heldAcknowledgements);
+        }, (this, packet));
+    }
 
     /// <summary>Enqueues a packet that may be dropped (QoS 0) when the client does not keep up.</summary>
     /// <returns>False when the queue is full and the packet was dropped.</returns>

@@ -24,9 +24,10 @@ internal static class AckHandler
             default:
                 // [MQTT-4.3.3-11] PUBREL is answered with PUBCOMP; MQTT 5 says when the id was unknown.
                 var known = session.EndIncomingQos2(ack.PacketId);
-                connection.TrySend(known || connection.Version != ProtocolVersion.V500
+                // After a crash a stored id would make the next PUBLISH reusing it look like a re-send: PUBCOMP once it is gone.
+                connection.Acknowledge(known || connection.Version != ProtocolVersion.V500
                     ? OutboundPacket.Ack(PacketType.PubComp, ack.PacketId)
-                    : OutboundPacket.Ack(PacketType.PubComp, ack.PacketId, ReasonCode.PacketIdentifierNotFound));
+                    : OutboundPacket.Ack(PacketType.PubComp, ack.PacketId, ReasonCode.PacketIdentifierNotFound), afterCommit: known && session.IsPersistent);
                 break;
         }
     }

@@ -27,13 +27,14 @@ internal static class PublishHandler
         if (packet.QoS == QualityOfService.ExactlyOnce && !session.BeginIncomingQos2(packet.PacketId))
         {
             // [MQTT-4.3.3-2] a re-sent PUBLISH whose id awaits PUBREL is acknowledged, not delivered again.
-            connection.TrySend(OutboundPacket.Ack(PacketType.PubRec, packet.PacketId));
+            connection.Acknowledge(OutboundPacket.Ack(PacketType.PubRec, packet.PacketId), afterCommit: false);
             return;
         }
         if (packet.QoS == QualityOfService.ExactlyOnce && session.IncomingQos2Count > broker.Options.ReceiveMaximum && version == ProtocolVersion.V500)
             throw PacketException.Protocol(ReasonCode.ReceiveMaximumExceeded, $"more than {broker.Options.ReceiveMaximum} QoS 2 messages awaiting PUBREL"); // [MQTT-3.3.4-9]
 
         var reason = ReasonCode.Success;
+        var stored = false; // the message went to the durable store: acknowledge once it is durable
         if (packet.Properties?.PayloadFormatIndicator == 1 && !IsUtf8(packet.Payload))
         {
             // A declared UTF-8 payload that is not UTF-8 is refused, not routed (section 3.3.2.3.2).
@@ -45,6 +46,7 @@ internal static class PublishHandler
         {
             var message = Message.FromPublish(packet, topic, connection.ClientId, broker.Time.GetTimestamp());
             var outcome = broker.Publish(message, refuseWhenFull: version == ProtocolVersion.V500);
+            stored = message.StoreId != 0;
             if (outcome.QuotaExceeded)
                 reason = ReasonCode.QuotaExceeded;
             else if (outcome.Deliveries == 0 && !message.Retain)
@@ -54,18 +56,18 @@ internal static class PublishHandler
         switch (packet.QoS)
         {
             case QualityOfService.AtLeastOnce:
-                connection.TrySend(Acknowledge(connection, PacketType.PubAck, packet.PacketId, reason)); // [MQTT-4.3.2-2]
+                connection.Acknowledge(Acknowledgement(connection, PacketType.PubAck, packet.PacketId, reason), stored); // [MQTT-4.3.2-2]
                 break;
             case QualityOfService.ExactlyOnce:
                 // An error reason ends the QoS 2 flow at PUBREC: the id is free again.
                 if (reason >= ReasonCode.UnspecifiedError)
                     session.EndIncomingQos2(packet.PacketId);
-                connection.TrySend(Acknowledge(connection, PacketType.PubRec, packet.PacketId, reason));
+                connection.Acknowledge(Acknowledgement(connection, PacketType.PubRec, packet.PacketId, reason), stored || session.IsPersistent);
                 break;
         }
     }
 
-    private static OutboundPacket Acknowledge(ClientConnection connection, PacketType type, ushort packetId, ReasonCode reason) =>
+    private static OutboundPacket Acknowledgement(ClientConnection connection, PacketType type, ushort packetId, ReasonCode reason) =>
         connection.Version == ProtocolVersion.V500 ? OutboundPacket.Ack(type, packetId, reason) : OutboundPacket.Ack(type, packetId);
 
     private static bool IsUtf8(in ReadOnlySequence<byte> payload) =>

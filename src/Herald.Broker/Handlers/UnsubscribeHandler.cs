@@ -18,6 +18,6 @@ internal static class UnsubscribeHandler
             else
                 codes[i] = (byte)ReasonCode.NoSubscriptionExisted;
         }
-        connection.TrySend(OutboundPacket.UnsubAck(packet.PacketId, codes)); // [MQTT-3.10.4-4]
+        connection.Acknowledge(OutboundPacket.UnsubAck(packet.PacketId, codes), afterCommit: session.IsPersistent); // [MQTT-3.10.4-4]
     }
 }

@@ -22,6 +22,7 @@ public sealed class Message
     // correlation data, user properties), without their length prefix; Message Expiry is not
     // among them because each delivery sends what remains of it.
     private readonly byte[]? _properties;
+    private long _storeId;
 
     private Message(string topic, byte[] encoded, int topicEnd, QualityOfService qos, bool retain, Properties? properties, string? origin, long timestamp)
     {
@@ -73,6 +74,19 @@ public sealed class Message
     /// <summary>When the broker received it (<see cref="TimeProvider.GetTimestamp"/>), for expiry.</summary>
     public long Timestamp { get; }
 
+    /// <summary>Its id in the durable store once a persistent session or the retained store took it; 0 before.</summary>
+    public long StoreId => Volatile.Read(ref _storeId);
+
+    /// <summary>The forwarded MQTT 5 properties as encoded, without their length; empty when none.</summary>
+    public ReadOnlySpan<byte> EncodedProperties => _properties;
+
+    /// <summary>Gives the message its store id unless it has one; returns the id it has.</summary>
+    internal long AssignStoreId(long id)
+    {
+        var previous = Interlocked.CompareExchange(ref _storeId, id, 0);
+        return previous == 0 ? id : previous;
+    }
+
     public static Message FromPublish(in PublishPacket packet, string topic, string? origin, long timestamp)
     {
         var topicLength = Encoding.UTF8.GetByteCount(topic);
@@ -100,6 +114,33 @@ public sealed class Message
         WireFormat.WriteString(encoded, topic);
         payload.CopyTo(encoded.AsSpan(2 + topicLength));
         return new Message(topic, encoded, 2 + topicLength, qos, retain, properties, origin, timestamp);
+    }
+
+    /// <summary>A message read back from the durable store, with its stored id.</summary>
+    public static Message Restore(
+        long storeId,
+        string topic,
+        ReadOnlySpan<byte> payload,
+        QualityOfService qos,
+        bool retain,
+        ReadOnlySpan<byte> encodedProperties,
+        uint? expiryInterval,
+        string? origin,
+        long timestamp)
+    {
+        Properties? properties = null;
+        if (!encodedProperties.IsEmpty || expiryInterval is not null)
+        {
+            var framed = new byte[WireFormat.VariableByteIntegerSize(encodedProperties.Length) + encodedProperties.Length];
+            var i = WireFormat.WriteVariableByteInteger(framed, encodedProperties.Length);
+            encodedProperties.CopyTo(framed.AsSpan(i));
+            var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(framed));
+            properties = Properties.Read(ref reader, (int)PacketType.Publish) ?? new Properties();
+            properties.MessageExpiryInterval = expiryInterval;
+        }
+        var message = Create(topic, payload, qos, retain, properties, origin, timestamp);
+        message._storeId = storeId;
+        return message;
     }
 
     /// <summary>

@@ -38,6 +38,13 @@ internal sealed class InflightWindow(int capacity)
         return _lastId;
     }
 
+    /// <summary>Puts back an entry read from the durable store, in the order they are given.</summary>
+    public void Restore(ushort packetId, InflightMessage entry)
+    {
+        _entries[packetId] = (entry, _sequence++);
+        _lastId = packetId;
+    }
+
     public bool TryGet(ushort packetId, out InflightMessage entry)
     {
         var found = _entries.TryGetValue(packetId, out var slot);

@@ -19,6 +19,7 @@ public sealed partial class Session
             if (_inflight.TryGet(packetId, out var entry) && entry.State == InflightState.AwaitingPubAck)
             {
                 _inflight.Remove(packetId);
+                Forget(entry.Delivery);
                 SendQueued();
             }
         }
@@ -39,15 +40,23 @@ public sealed partial class Session
                 if (known)
                 {
                     _inflight.Remove(packetId);
+                    Forget(entry.Delivery);
                     SendQueued();
                 }
                 return;
             }
             if (known && entry.State == InflightState.AwaitingPubRec)
+            {
                 _inflight.Update(packetId, entry with { State = InflightState.AwaitingPubComp });
-            _connection?.TrySend(known
-                ? OutboundPacket.Ack(PacketType.PubRel, packetId)
-                : OutboundPacket.Ack(PacketType.PubRel, packetId, ReasonCode.PacketIdentifierNotFound));
+                Journal?.SaveDeliveryState(ClientId, entry.Delivery.Sequence, packetId, InflightState.AwaitingPubComp);
+            }
+            // PUBREL only once the store knows: after a crash the PUBLISH must not be sent again [MQTT-4.3.3-1].
+            if (_connection is { } connection)
+            {
+                SendWhenDurable(connection, known
+                    ? OutboundPacket.Ack(PacketType.PubRel, packetId)
+                    : OutboundPacket.Ack(PacketType.PubRel, packetId, ReasonCode.PacketIdentifierNotFound));
+            }
         }
     }
 
@@ -58,6 +67,7 @@ public sealed partial class Session
             if (_inflight.TryGet(packetId, out var entry) && entry.State == InflightState.AwaitingPubComp)
             {
                 _inflight.Remove(packetId);
+                Forget(entry.Delivery);
                 SendQueued();
             }
         }
@@ -70,14 +80,24 @@ public sealed partial class Session
     internal bool BeginIncomingQos2(ushort packetId)
     {
         lock (_gate)
-            return _incomingQos2.Add(packetId);
+        {
+            if (!_incomingQos2.Add(packetId))
+                return false;
+            Journal?.AddIncomingQos2(ClientId, packetId);
+            return true;
+        }
     }
 
     /// <summary>Releases an incoming QoS 2 packet id; false when it was not awaiting PUBREL.</summary>
     internal bool EndIncomingQos2(ushort packetId)
     {
         lock (_gate)
-            return _incomingQos2.Remove(packetId);
+        {
+            if (!_incomingQos2.Remove(packetId))
+                return false;
+            Journal?.RemoveIncomingQos2(ClientId, packetId);
+            return true;
+        }
     }
 
     private void SendQueued()
@@ -91,11 +111,13 @@ public sealed partial class Session
         {
             if (queued.Message.RemainingExpiry(_broker.Time) == 0)
             {
+                Forget(queued);
                 Dropped(DropReason.Expired); // [MQTT-3.3.2-5]
                 continue;
             }
             if (queued.Message.PublishSize(_connection!.Version, queued.QoS, queued.SubscriptionIds) > _connection.ClientMaximumPacketSize)
             {
+                Forget(queued);
                 Dropped(DropReason.PacketTooLarge); // [MQTT-3.1.2-25]
                 continue;
             }
@@ -106,7 +128,14 @@ public sealed partial class Session
     private void Send(QueuedMessage delivery)
     {
         var packetId = _inflight.Add(delivery);
+        var state = delivery.QoS == QualityOfService.AtLeastOnce ? InflightState.AwaitingPubAck : InflightState.AwaitingPubRec;
+        Journal?.SaveDeliveryState(ClientId, delivery.Sequence, packetId, state);
         // A closed connection refuses the packet; it stays in flight and is re-sent on reconnect.
-        _connection!.TrySend(OutboundPacket.Publish(delivery, packetId, dup: false));
+        // A QoS 2 PUBLISH waits for the store: re-sent after a crash under another packet id, it would arrive twice.
+        var packet = OutboundPacket.Publish(delivery, packetId, dup: false);
+        if (delivery.QoS == QualityOfService.ExactlyOnce)
+            SendWhenDurable(_connection!, packet);
+        else
+            _connection!.TrySend(packet);
     }
 }

@@ -35,6 +35,8 @@ public sealed partial class Session
     private ConnectWill? _pendingWill;
     private ITimer? _willTimer;
     private bool _ended;
+    private long _sequence; // the last delivery's
+    private bool _stored; // recorded in the durable store
 
     internal Session(Broker broker, string clientId, uint expiryInterval)
     {
@@ -50,7 +52,14 @@ public sealed partial class Session
     public uint ExpiryInterval
     {
         get { lock (_gate) return _expiryInterval; }
-        internal set { lock (_gate) _expiryInterval = value; }
+        internal set
+        {
+            lock (_gate)
+            {
+                _expiryInterval = value;
+                Record();
+            }
+        }
     }
 
     /// <summary>True when the session outlives its connection.</summary>
@@ -93,9 +102,9 @@ public sealed partial class Session
     public bool Deliver(Message message, QualityOfService granted, bool retain, int[]? subscriptionIds = null, SharedGroup? group = null, bool refuseWhenFull = false)
     {
         var qos = message.QoS < granted ? message.QoS : granted;
-        var delivery = new QueuedMessage(message, qos, retain, subscriptionIds, group);
         lock (_gate)
         {
+            var delivery = new QueuedMessage(message, qos, retain, subscriptionIds, group, _sequence + 1);
             if (_ended)
                 return true;
             if (message.RemainingExpiry(_broker.Time) == 0)
@@ -117,6 +126,8 @@ public sealed partial class Session
             }
             if (IsSendable && _queue.Count == 0 && _inflight.HasRoom)
             {
+                _sequence++;
+                Journal?.AddDelivery(ClientId, JournaledMessage(delivery));
                 Send(delivery);
                 return true;
             }
@@ -124,9 +135,11 @@ public sealed partial class Session
             {
                 if (refuseWhenFull)
                     return false;
-                _queue.Dequeue();
+                Forget(_queue.Dequeue());
                 Dropped(DropReason.SessionQueueFull);
             }
+            _sequence++;
+            Journal?.AddDelivery(ClientId, JournaledMessage(delivery));
             _queue.Enqueue(delivery);
             return true;
         }
@@ -139,14 +152,26 @@ public sealed partial class Session
         {
             _subscriptions.Remove(subscription.Filter, out var previous);
             _subscriptions.Add(subscription.Filter, subscription);
+            Journal?.SaveSubscription(ClientId, subscription);
             return previous;
         }
+    }
+
+    internal void RestoreSubscription(Subscription subscription)
+    {
+        lock (_gate)
+            _subscriptions[subscription.Filter] = subscription;
     }
 
     internal Subscription? RemoveSubscription(string filter)
     {
         lock (_gate)
-            return _subscriptions.Remove(filter, out var removed) ? removed : null;
+        {
+            if (!_subscriptions.Remove(filter, out var removed))
+                return null;
+            Journal?.DeleteSubscription(ClientId, filter);
+            return removed;
+        }
     }
 
     /// <summary>
@@ -163,7 +188,10 @@ public sealed partial class Session
             _dropLogged = false;
             _inflight.Capacity = Math.Min(_broker.Options.MaxInflightMessages, connection.ClientReceiveMaximum);
             CancelTimers();
+            if (_pendingWill is not null)
+                Journal?.SaveWill(ClientId, null, default);
             _pendingWill = null;
+            Journal?.SaveDisconnected(ClientId, null);
             // [MQTT-4.9.0-2] the send quota starts afresh: re-send no more PUBLISH packets than the
             // new connection's Receive Maximum allows; the rest wait for acknowledgements.
             var sent = 0;
@@ -201,13 +229,14 @@ public sealed partial class Session
             _connection = null;
             if (_expiryInterval == 0)
                 return true;
+            var now = _broker.Time.GetUtcNow();
+            Journal?.SaveDisconnected(ClientId, now);
             if (_expiryInterval != NeverExpires)
-                _expiryTimer = _broker.Time.CreateTimer(static s => ((Session)s!).Expire(), this, TimeSpan.FromSeconds(_expiryInterval), Timeout.InfiniteTimeSpan);
+                StartExpiry(TimeSpan.FromSeconds(_expiryInterval));
             if (delayedWill is not null)
             {
-                _pendingWill = delayedWill;
-                // [MQTT-3.1.3-9] the will goes at the delay or when the session ends, whichever is first.
-                _willTimer = _broker.Time.CreateTimer(static s => ((Session)s!).PublishPendingWill(), this, TimeSpan.FromSeconds(willDelay), Timeout.InfiniteTimeSpan);
+                Journal?.SaveWill(ClientId, delayedWill, now.AddSeconds(willDelay));
+                DelayWill(delayedWill, TimeSpan.FromSeconds(willDelay));
             }
             return true;
         }
@@ -239,6 +268,9 @@ public sealed partial class Session
             }
             _inflight.Clear();
             _queue.Clear();
+            if (_stored)
+                _broker.Store!.DeleteSession(ClientId);
+            _stored = false;
             return (will, shared);
         }
     }
@@ -252,6 +284,8 @@ public sealed partial class Session
         {
             will = _pendingWill;
             _pendingWill = null;
+            if (will is not null)
+                Journal?.SaveWill(ClientId, null, default);
         }
         if (will is not null)
             _broker.PublishWill(will, ClientId);

@@ -5,8 +5,10 @@ public sealed class HeraldOptions
 {
     public const string Section = "Herald";
 
-    /// <summary>Where durable state lives (the SQLite store of a later issue).</summary>
+    /// <summary>Where durable state lives: the SQLite database herald.db, the self-signed certificate.</summary>
     public string DataDir { get; set; } = "./data";
+
+    public StorageOptions Storage { get; set; } = new();
 
     public MqttListenerOptions Mqtt { get; set; } = new();
 

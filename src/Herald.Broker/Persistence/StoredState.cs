@@ -1,0 +1,24 @@
+using Herald.Broker.Messages;
+using Herald.Broker.Sessions;
+using Herald.Protocol;
+using Herald.Protocol.Packets;
+
+namespace Herald.Broker.Persistence;
+
+/// <summary>Everything a store held at startup, for <see cref="Broker.Restore"/>.</summary>
+public sealed record StoredState(IReadOnlyList<StoredSession> Sessions, IReadOnlyList<Message> Retained, long LastMessageId);
+
+/// <summary>One persistent session as stored; deliveries in the order they were first queued.</summary>
+public sealed record StoredSession(
+    string ClientId,
+    uint ExpiryInterval,
+    DateTimeOffset? DisconnectedAt,
+    IReadOnlyList<(TopicSubscription Request, int? SubscriptionId)> Subscriptions,
+    IReadOnlyList<StoredDelivery> Deliveries,
+    IReadOnlyList<ushort> IncomingQos2,
+    StoredWill? Will);
+
+/// <summary>A queued delivery (packet id 0) or one in flight awaiting <see cref="State"/>'s acknowledgement.</summary>
+public sealed record StoredDelivery(long Sequence, Message Message, QualityOfService QoS, bool Retain, int[]? SubscriptionIds, ushort PacketId, InflightState State);
+
+public sealed record StoredWill(ConnectWill Will, DateTimeOffset DueAt);

@@ -1,0 +1,88 @@
+using Herald.Broker.Connections;
+using Herald.Broker.Messages;
+using Herald.Broker.Persistence;
+using Herald.Protocol.Packets;
+
+namespace Herald.Broker.Sessions;
+
+/// <summary>
+/// How a session reaches the durable store: only a persistent session is recorded, every change
+/// under <see cref="_gate"/> so the store sees them in order, and a session is rebuilt from what
+/// was stored when the server starts again.
+/// </summary>
+public sealed partial class Session
+{
+    /// <summary>The store to record changes in, when there is one and this session outlives its connection.</summary>
+    private IDurableStore? Journal => _expiryInterval > 0 ? _broker.Store : null;
+
+    /// <summary>Rebuilds a stored session, detached, its expiry and delayed will counting from when its client left.</summary>
+    internal static Session Restore(Broker broker, StoredSession stored)
+    {
+        var session = new Session(broker, stored.ClientId, stored.ExpiryInterval) { _stored = true };
+        foreach (var delivery in stored.Deliveries)
+        {
+            var queued = new QueuedMessage(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds, Sequence: delivery.Sequence);
+            if (delivery.PacketId == 0)
+                session._queue.Enqueue(queued);
+            else
+                session._inflight.Restore(delivery.PacketId, new InflightMessage(queued, delivery.State));
+            session._sequence = Math.Max(session._sequence, delivery.Sequence);
+        }
+        foreach (var packetId in stored.IncomingQos2)
+            session._incomingQos2.Add(packetId);
+        var now = broker.Time.GetUtcNow();
+        // Still connected when the server stopped: its client left then, at the latest, so count from now.
+        var away = now - (stored.DisconnectedAt ?? now);
+        if (stored.ExpiryInterval != NeverExpires)
+            session.StartExpiry(TimeSpan.FromSeconds(stored.ExpiryInterval) - away);
+        if (stored.Will is { } will)
+            session.DelayWill(will.Will, will.DueAt - now);
+        return session;
+    }
+
+    /// <summary>Records the session, or deletes its record once it no longer outlives its connection.</summary>
+    private void Record()
+    {
+        if (_broker.Store is not { } store)
+            return;
+        if (_expiryInterval > 0)
+        {
+            store.SaveSession(ClientId, _expiryInterval);
+            _stored = true;
+        }
+        else if (_stored)
+        {
+            store.DeleteSession(ClientId);
+            _stored = false;
+        }
+    }
+
+    /// <summary>The delivery with its message given a store id, for <see cref="IDurableStore.AddDelivery"/>.</summary>
+    private QueuedMessage JournaledMessage(in QueuedMessage delivery)
+    {
+        _broker.AssignStoreId(delivery.Message);
+        return delivery;
+    }
+
+    /// <summary>A delivery left the session (acknowledged, dropped or expired): the store forgets it too.</summary>
+    private void Forget(in QueuedMessage delivery) => Journal?.RemoveDelivery(ClientId, delivery.Sequence, delivery.Message);
+
+    /// <summary>Sends once everything recorded so far is durable; at once when nothing is recorded.</summary>
+    private void SendWhenDurable(ClientConnection connection, OutboundPacket packet)
+    {
+        if (Journal is { } store)
+            store.WhenDurable(static state => ((DurableSend)state!).Send(), new DurableSend(connection, packet));
+        else
+            connection.TrySend(packet);
+    }
+
+    private void StartExpiry(TimeSpan after) =>
+        _expiryTimer = _broker.Time.CreateTimer(static s => ((Session)s!).Expire(), this, after < TimeSpan.Zero ? TimeSpan.Zero : after, Timeout.InfiniteTimeSpan);
+
+    /// <summary>[MQTT-3.1.3-9] the will goes at the delay or when the session ends, whichever is first.</summary>
+    private void DelayWill(ConnectWill will, TimeSpan after)
+    {
+        _pendingWill = will;
+        _willTimer = _broker.Time.CreateTimer(static s => ((Session)s!).PublishPendingWill(), this, after < TimeSpan.Zero ? TimeSpan.Zero : after, Timeout.InfiniteTimeSpan);
+    }
+}

@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using Herald.Broker.Messages;
+using Herald.Broker.Persistence;
+using Herald.Broker.Routing;
+using Herald.Broker.Sessions;
+using Herald.Protocol.Packets;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// The embedded durable store: one SQLite file in WAL mode, written by one thread. Recording a
+/// change appends it to a queue; the writer takes whatever has queued up, applies it in one
+/// transaction and then runs the <see cref="WhenDurable"/> callbacks that were queued with it.
+/// While one transaction commits the next batch gathers, so under load many messages share a
+/// commit (group commit) and at rest a change waits for one commit only.
+/// A failed commit is retried, its acknowledgements still held: publishers stall rather than
+/// being told a message is safe when it is not.
+/// </summary>
+public sealed partial class SqliteStore : IDurableStore, IDisposable
+{
+    private const int MaxBatch = 20_000;
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly SqliteConnection _connection;
+    private readonly ConcurrentQueue<StoreOperation> _queue = new();
+    private readonly ManualResetEventSlim _signal = new(false);
+    private readonly TimeProvider _time;
+    private readonly Thread _writer;
+    private ILogger _logger = NullLogger.Instance;
+    private OperationWriter? _operations;
+    private volatile bool _stopping;
+
+    private SqliteStore(string path, SqliteConnection connection, TimeProvider time)
+    {
+        Path = path;
+        _connection = connection;
+        _time = time;
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Herald SQLite writer" };
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens (or creates) the database, checking it is Herald's and migrating it.</summary>
+    /// <exception cref="StoreException">The file cannot be used; the message names it and why.</exception>
+    public static SqliteStore Open(string path, SqliteSynchronous synchronous, TimeProvider time)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(full)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException($"cannot create the data directory {directory}: {e.Message}", e);
+        }
+        CheckHeader(full);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            // Exclusive: a second Herald on the same data directory is refused instead of sharing it.
+            Schema.Execute(connection, "PRAGMA locking_mode = EXCLUSIVE");
+            Schema.Execute(connection, "PRAGMA journal_mode = WAL");
+            Schema.Execute(connection, $"PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")}");
+            Schema.Migrate(connection, full);
+            return new SqliteStore(full, connection, time);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new StoreException($"cannot use the database {full}: {Describe(e)}", e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the stored state. Call once, before <see cref="StartWriting"/>.</summary>
+    /// <exception cref="StoreException">The file is corrupt.</exception>
+    public StoredState Load()
+    {
+        try
+        {
+            var reader = new StateReader(_connection, _time);
+            var state = reader.Read();
+            _operations = new OperationWriter(_connection, _time, reader.DeliveriesPerMessage);
+            _operations.DeleteUnreferencedMessages();
+            return state;
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreException($"cannot read the database {Path}: {Describe(e)}", e);
+        }
+    }
+
+    /// <summary>Starts the writer thread; what was recorded since <see cref="Load"/> waited in the queue.</summary>
+    public SqliteStore StartWriting(ILogger logger)
+    {
+        _logger = logger;
+        _writer.Start();
+        return this;
+    }
+
+    public void SaveSession(string clientId, uint expiryInterval) => Enqueue(StoreOperation.SaveSession(clientId, expiryInterval));
+
+    public void SaveDisconnected(string clientId, DateTimeOffset? at) => Enqueue(StoreOperation.SaveDisconnected(clientId, at));
+
+    public void DeleteSession(string clientId) => Enqueue(StoreOperation.DeleteSession(clientId));
+
+    public void SaveSubscription(string clientId, Subscription subscription) => Enqueue(StoreOperation.SaveSubscription(clientId, subscription));
+
+    public void DeleteSubscription(string clientId, string filter) => Enqueue(StoreOperation.DeleteSubscription(clientId, filter));
+
+    public void AddDelivery(string clientId, in QueuedMessage delivery) => Enqueue(StoreOperation.AddDelivery(clientId, delivery));
+
+    public void SaveDeliveryState(string clientId, long sequence, ushort packetId, InflightState state) =>
+        Enqueue(StoreOperation.SaveDeliveryState(clientId, sequence, packetId, state));
+
+    public void RemoveDelivery(string clientId, long sequence, Message message) => Enqueue(StoreOperation.RemoveDelivery(clientId, sequence, message));
+
+    public void AddIncomingQos2(string clientId, ushort packetId) => Enqueue(StoreOperation.AddIncomingQos2(clientId, packetId));
+
+    public void RemoveIncomingQos2(string clientId, ushort packetId) => Enqueue(StoreOperation.RemoveIncomingQos2(clientId, packetId));
+
+    public void SetRetained(Message message) => Enqueue(StoreOperation.SetRetained(message));
+
+    public void SaveWill(string clientId, ConnectWill? will, DateTimeOffset dueAt) => Enqueue(StoreOperation.SaveWill(clientId, will, dueAt));
+
+    public void WhenDurable(Action<object?> callback, object? state) => Enqueue(StoreOperation.WhenDurable(callback, state));
+
+    /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _signal.Set();
+        if (_writer.IsAlive)
+            _writer.Join();
+        _operations?.Dispose();
+        _connection.Dispose();
+        _signal.Dispose();
+    }
+
+    private void Enqueue(in StoreOperation operation)
+    {
+        _queue.Enqueue(operation);
+        if (!_signal.IsSet)
+            _signal.Set();
+    }
+
+    private void WriteLoop()
+    {
+        var batch = new List<StoreOperation>();
+        var callbacks = new List<StoreOperation>();
+        while (true)
+        {
+            _signal.Reset();
+            if (_queue.IsEmpty)
+            {
+                if (_stopping)
+                    return;
+                _signal.Wait();
+                continue;
+            }
+            while (batch.Count < MaxBatch && _queue.TryDequeue(out var operation))
+                batch.Add(operation);
+            Commit(batch, callbacks);
+            foreach (var callback in callbacks)
+                RunCallback(callback);
+            batch.Clear();
+            callbacks.Clear();
+        }
+    }
+
+    private void Commit(List<StoreOperation> batch, List<StoreOperation> callbacks)
+    {
+        while (true)
+        {
+            try
+            {
+                _operations!.Apply(batch, callbacks);
+                return;
+            }
+            catch (SqliteException e)
+            {
+                callbacks.Clear();
+                CommitFailed(_logger, Path, Describe(e), RetryDelay.TotalSeconds);
+                if (_stopping)
+                    return;
+                Thread.Sleep(RetryDelay);
+            }
+        }
+    }
+
+    private void RunCallback(in StoreOperation operation)
+    {
+        try
+        {
+            operation.Callback(operation.State);
+        }
+        catch (Exception e)
+        {
+            CallbackFailed(_logger, e);
+        }
+    }
+
+    private static void CheckHeader(string path)
+    {
+        if (!File.Exists(path))
+            return;
+        Span<byte> header = stackalloc byte[16];
+        int read;
+        try
+        {
+            using var file = File.OpenRead(path);
+            read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException($"cannot read the database {path}: {e.Message}", e);
+        }
+        if (read > 0 && (read < header.Length || !header.SequenceEqual("SQLite format 3\0"u8)))
+            throw new StoreException($"{path} is not a SQLite database (it does not start with SQLite's header); Herald leaves it untouched. Move it away or set Herald:DataDir to another directory.");
+    }
+
+    private static string Describe(SqliteException e) => e.SqliteErrorCode switch
+    {
+        11 or 26 => $"the file is corrupt or not a database ({e.Message})", // SQLITE_CORRUPT, SQLITE_NOTADB
+        5 or 6 => $"the file is locked, most likely by another Herald using the same data directory ({e.Message})", // SQLITE_BUSY, SQLITE_LOCKED
+        8 => $"the file or its directory is read-only ({e.Message})", // SQLITE_READONLY
+        13 => $"the disk is full ({e.Message})", // SQLITE_FULL
+        14 => $"the file cannot be opened ({e.Message})", // SQLITE_CANTOPEN
+        _ => e.Message,
+    };
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Critical,
+        Message = "Cannot commit to the database {Path}: {Problem}. Acknowledgements are held back; retrying in {Seconds} s")]
+    private static partial void CommitFailed(ILogger logger, string path, string problem, double seconds);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Error, Message = "A callback after a commit failed")]
+    private static partial void CallbackFailed(ILogger logger, Exception exception);
+}
