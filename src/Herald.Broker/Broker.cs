@@ -25,6 +25,7 @@ public sealed class Broker : IDisposable
     [ThreadStatic]
     private static List<Subscriber>? t_subscribers;
     private volatile bool _stopping;
+    private readonly ITimer _purgeTimer;
     private long _lastMessageId;
 
     public Broker(
@@ -45,6 +46,7 @@ public sealed class Broker : IDisposable
         Time = time;
         Log = logger ?? NullLogger<Broker>.Instance;
         Metrics = metrics ?? new BrokerMetrics();
+        _purgeTimer = time.CreateTimer(static s => ((Broker)s!).PurgeExpired(), this, options.PurgeInterval, options.PurgeInterval);
     }
 
     public BrokerOptions Options { get; }
@@ -135,7 +137,22 @@ public sealed class Broker : IDisposable
             connection.Close(DisconnectReason.ServerShutdown);
     }
 
-    public void Dispose() => Metrics.Dispose();
+    public void Dispose()
+    {
+        _purgeTimer.Dispose();
+        Metrics.Dispose();
+    }
+
+    /// <summary>Drops expired messages from every session's queue and from the retained store, and from the durable store with them.</summary>
+    internal void PurgeExpired()
+    {
+        foreach (var session in Sessions.All)
+            session.PurgeExpired();
+        var expired = new List<Message>();
+        Retained.RemoveExpired(Time, expired);
+        foreach (var message in expired)
+            Store?.RemoveRetained(message);
+    }
 
     internal void OnConnectionClosed(ClientConnection connection, DisconnectReason reason)
     {

@@ -15,10 +15,20 @@ public sealed class BrokerOptions
 
     /// <summary>
     /// Messages one client may have waiting: QoS 1/2 messages queued behind the in-flight window
-    /// or while it is offline, and QoS 0 messages not yet written to its socket. When full the
-    /// oldest queued QoS 1/2 message, or the new QoS 0 message, is dropped and counted.
+    /// or while it is offline, and QoS 0 messages not yet written to its socket. When full an
+    /// MQTT 5 publisher is told 0x97 Quota exceeded; otherwise the oldest queued QoS 1/2 message,
+    /// or the new QoS 0 message, is dropped. Either way it is counted and logged once per client.
     /// </summary>
     public int MaxQueuedMessages { get; set; } = 1000;
+
+    /// <summary>
+    /// Bytes (topic, payload, properties) of the QoS 1/2 messages one session may have queued;
+    /// the second bound of the queue, with the same policy when full.
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How often expired messages are purged from queues and the retained store.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Open connections allowed at once; a CONNECT beyond it gets 0x03 Server unavailable. 0 means no limit.</summary>
     public int MaxConnections { get; set; }

@@ -36,6 +36,8 @@ public static class HeraldHost
             ConnectTimeout = TimeSpan.FromSeconds(options.Mqtt.ConnectTimeoutSeconds),
             MaxInflightMessages = options.Mqtt.MaxInflightMessages,
             MaxQueuedMessages = options.Mqtt.MaxQueuedMessages,
+            MaxQueuedBytes = options.Mqtt.MaxQueuedBytes,
+            PurgeInterval = TimeSpan.FromSeconds(options.Mqtt.PurgeIntervalSeconds),
             MaxPacketSize = options.Mqtt.MaxPacketSize,
             MaxConnections = options.Mqtt.MaxConnections,
             ReceiveMaximum = options.Mqtt.ReceiveMaximum,

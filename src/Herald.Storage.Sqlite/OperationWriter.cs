@@ -32,6 +32,7 @@ internal sealed class OperationWriter : IDisposable
     private readonly SqliteCommand _removeIncoming;
     private readonly SqliteCommand _setRetained;
     private readonly SqliteCommand _clearRetained;
+    private readonly SqliteCommand _removeRetained;
     private readonly SqliteCommand _saveWill;
     private readonly SqliteCommand _deleteWill;
 
@@ -77,6 +78,7 @@ internal sealed class OperationWriter : IDisposable
             VALUES ($topic, $id, $payload, $qos, $properties, $expiry, $origin, $received)
             """, "$topic", "$id", "$payload", "$qos", "$properties", "$expiry", "$origin", "$received");
         _clearRetained = Prepare("DELETE FROM retained WHERE topic = $topic", "$topic");
+        _removeRetained = Prepare("DELETE FROM retained WHERE topic = $topic AND message_id = $id", "$topic", "$id");
         _saveWill = Prepare("""
             INSERT OR REPLACE INTO wills (client_id, topic, payload, qos, retain, properties, due_at)
             VALUES ($client, $topic, $payload, $qos, $retain, $properties, $due)
@@ -124,7 +126,7 @@ internal sealed class OperationWriter : IDisposable
         {
             _saveSession, _saveDisconnected, _sessionMessages, _deleteSession, _saveSubscription, _deleteSubscription,
             _insertMessage, _deleteMessage, _addDelivery, _saveDeliveryState, _removeDelivery, _addIncoming,
-            _removeIncoming, _setRetained, _clearRetained, _saveWill, _deleteWill,
+            _removeIncoming, _setRetained, _clearRetained, _removeRetained, _saveWill, _deleteWill,
         })
         {
             command.Dispose();
@@ -175,6 +177,9 @@ internal sealed class OperationWriter : IDisposable
                 break;
             case OperationKind.SetRetained:
                 SetRetained(operation.Message, transaction);
+                break;
+            case OperationKind.RemoveRetained:
+                Run(_removeRetained, transaction, operation.Message.Topic, operation.Message.StoreId);
                 break;
             case OperationKind.SaveWill:
                 SaveWill(operation.ClientId!, operation.Will, operation.Number, transaction);

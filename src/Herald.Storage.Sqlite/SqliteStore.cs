@@ -135,6 +135,8 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
 
     public void SetRetained(Message message) => Enqueue(StoreOperation.SetRetained(message));
 
+    public void RemoveRetained(Message message) => Enqueue(StoreOperation.RemoveRetained(message));
+
     public void SaveWill(string clientId, ConnectWill? will, DateTimeOffset dueAt) => Enqueue(StoreOperation.SaveWill(clientId, will, dueAt));
 
     public void WhenDurable(Action<object?> callback, object? state) => Enqueue(StoreOperation.WhenDurable(callback, state));

@@ -18,6 +18,7 @@ internal enum OperationKind : byte
     AddIncomingQos2,
     RemoveIncomingQos2,
     SetRetained,
+    RemoveRetained,
     SaveWill,
     Callback,
 }
@@ -86,6 +87,8 @@ internal readonly struct StoreOperation
     public static StoreOperation RemoveIncomingQos2(string clientId, ushort packetId) => new(OperationKind.RemoveIncomingQos2, clientId, packetId: packetId);
 
     public static StoreOperation SetRetained(Message message) => new(OperationKind.SetRetained, null, message);
+
+    public static StoreOperation RemoveRetained(Message message) => new(OperationKind.RemoveRetained, null, message);
 
     public static StoreOperation SaveWill(string clientId, ConnectWill? will, DateTimeOffset dueAt) =>
         new(OperationKind.SaveWill, clientId, will, number: dueAt.ToUnixTimeMilliseconds());

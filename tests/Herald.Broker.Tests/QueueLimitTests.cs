@@ -1,9 +1,14 @@
 using Herald.Broker.Tests.Harness;
+using Herald.Protocol;
+using Herald.Protocol.Packets;
 using static Herald.Protocol.QualityOfService;
 
 namespace Herald.Broker.Tests;
 
-/// <summary><see cref="BrokerOptions.MaxQueuedMessages"/>: what is dropped when a client's queue is full.</summary>
+/// <summary>
+/// <see cref="BrokerOptions.MaxQueuedMessages"/> and <see cref="BrokerOptions.MaxQueuedBytes"/>: what is
+/// dropped or refused when a client's queue is full, and what the background purge removes.
+/// </summary>
 public sealed class QueueLimitTests
 {
     [Fact]
@@ -56,4 +61,82 @@ public sealed class QueueLimitTests
         await publisher.PublishAsync("t", "m4"); // the writer drained the queue: room again
         subscriber.AssertReceived(new Publish("t", "m4"));
     }
+
+    [Fact]
+    public async Task Byte_bound_of_an_offline_queue_drops_the_oldest_messages_for_an_mqtt311_publisher()
+    {
+        // Each message is 13 bytes: topic "t" with its length (3) and a 10-byte payload.
+        using var broker = new TestBroker(new BrokerOptions { MaxQueuedBytes = 3 * 13 });
+        var subscriber = await broker.ConnectSubscriberAsync("sub", "t", AtLeastOnce, cleanSession: false);
+        subscriber.LoseConnection();
+        var publisher = await broker.ConnectAsync("pub");
+
+        for (var i = 1; i <= 5; i++)
+            await publisher.PublishAsync("t", $"message {i:D2}", AtLeastOnce);
+
+        Assert.Equal(3, broker.SessionOf("sub").QueuedCount);
+        var reconnected = await broker.ConnectAsync("sub", cleanSession: false);
+        reconnected.AssertReceived(
+            new Publish("t", "message 03", AtLeastOnce, PacketId: 1),
+            new Publish("t", "message 04", AtLeastOnce, PacketId: 2),
+            new Publish("t", "message 05", AtLeastOnce, PacketId: 3));
+    }
+
+    [Fact]
+    [Trait("Spec", "MQTT-3.4.2-1")]
+    public async Task Byte_bound_of_an_offline_queue_refuses_an_mqtt5_publisher_with_0x97()
+    {
+        using var broker = new TestBroker(new BrokerOptions { MaxQueuedBytes = 2 * 13 });
+        var first = await broker.Connect5Async("sub", new Properties { SessionExpiryInterval = 60 });
+        await first.SubscribeAsync("t", AtLeastOnce);
+        first.LoseConnection();
+        var publisher = await broker.Connect5Async("pub");
+
+        var accepted = new[]
+        {
+            await publisher.PublishAsync("t", "message 01", AtLeastOnce),
+            await publisher.PublishAsync("t", "message 02", AtLeastOnce),
+        };
+        var refused = await publisher.PublishAsync("t", "message 03", AtLeastOnce);
+
+        publisher.AssertReceived(
+            new AckPacket(PacketType.PubAck, accepted[0]),
+            new AckPacket(PacketType.PubAck, accepted[1]),
+            new AckPacket(PacketType.PubAck, refused) { Reason = ReasonCode.QuotaExceeded });
+        Assert.Equal(2, broker.SessionOf("sub").QueuedCount);
+    }
+
+    [Fact]
+    [Trait("Spec", "MQTT-3.3.2-5")]
+    public async Task Expired_messages_are_purged_from_an_offline_queue_in_the_background()
+    {
+        using var broker = new TestBroker(new BrokerOptions { PurgeInterval = TimeSpan.FromSeconds(30) });
+        var first = await broker.Connect5Async("sub", new Properties { SessionExpiryInterval = 3600 });
+        await first.SubscribeAsync("t", AtLeastOnce);
+        first.LoseConnection();
+        var publisher = await broker.Connect5Async("pub");
+        await publisher.PublishAsync("t", "stale", AtLeastOnce, properties: new Properties { MessageExpiryInterval = 10 });
+        await publisher.PublishAsync("t", "lasting", AtLeastOnce);
+        Assert.Equal(2, broker.SessionOf("sub").QueuedCount);
+
+        broker.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, broker.SessionOf("sub").QueuedCount);
+    }
+
+    [Fact]
+    [Trait("Spec", "MQTT-3.3.2-5")]
+    public async Task Expired_retained_messages_are_purged_in_the_background()
+    {
+        using var broker = new TestBroker(new BrokerOptions { PurgeInterval = TimeSpan.FromSeconds(30) });
+        var publisher = await broker.Connect5Async("pub");
+        await publisher.PublishAsync("a", "stale", AtLeastOnce, retain: true, properties: new Properties { MessageExpiryInterval = 10 });
+        await publisher.PublishAsync("b", "lasting", AtLeastOnce, retain: true);
+        Assert.Equal(2, broker.Retained.Count);
+
+        broker.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, broker.Retained.Count);
+    }
 }
+

@@ -74,6 +74,9 @@ public sealed class Message
     /// <summary>When the broker received it (<see cref="TimeProvider.GetTimestamp"/>), for expiry.</summary>
     public long Timestamp { get; }
 
+    /// <summary>Bytes it holds: topic, payload and forwarded properties, as queue bounds count them.</summary>
+    public int Size => _encoded.Length + (_properties?.Length ?? 0);
+
     /// <summary>Its id in the durable store once a persistent session or the retained store took it; 0 before.</summary>
     public long StoreId => Volatile.Read(ref _storeId);
 

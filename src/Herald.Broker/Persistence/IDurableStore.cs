@@ -46,6 +46,9 @@ public interface IDurableStore
     /// <summary>The retained message of its topic; an empty payload clears the topic.</summary>
     void SetRetained(Message message);
 
+    /// <summary>Deletes this retained message (it expired) unless another has replaced it since.</summary>
+    void RemoveRetained(Message message);
+
     /// <summary>A will waiting out its delay, published at <paramref name="dueAt"/>; null clears it.</summary>
     void SaveWill(string clientId, ConnectWill? will, DateTimeOffset dueAt);
 

@@ -12,4 +12,7 @@ public interface IRetainedStore
 
     /// <summary>Adds every retained message whose topic matches <paramref name="filter"/> to <paramref name="results"/>.</summary>
     void Match(string filter, List<Message> results);
+
+    /// <summary>Removes the messages whose Message Expiry has passed and adds them to <paramref name="removed"/>.</summary>
+    void RemoveExpired(TimeProvider time, List<Message> removed);
 }

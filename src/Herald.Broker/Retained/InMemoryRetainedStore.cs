@@ -49,6 +49,23 @@ public sealed class InMemoryRetainedStore : IRetainedStore
             Collect(_root, levels, 0, results);
     }
 
+    public void RemoveExpired(TimeProvider time, List<Message> removed)
+    {
+        lock (_gate)
+        {
+            var expired = new List<Message>();
+            CollectAll(_root, expired);
+            foreach (var message in expired)
+            {
+                if (message.RemainingExpiry(time) == 0)
+                {
+                    Clear(message.Topic);
+                    removed.Add(message);
+                }
+            }
+        }
+    }
+
     private void Clear(string topic)
     {
         var node = _root;

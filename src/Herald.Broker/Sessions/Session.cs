@@ -26,7 +26,7 @@ public sealed partial class Session
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly InflightWindow _inflight;
-    private readonly Queue<QueuedMessage> _queue = new();
+    private readonly DeliveryQueue _queue = new();
     private readonly HashSet<ushort> _incomingQos2 = [];
     private ClientConnection? _connection;
     private bool _dropLogged;
@@ -131,17 +131,48 @@ public sealed partial class Session
                 Send(delivery);
                 return true;
             }
-            if (_queue.Count >= _broker.Options.MaxQueuedMessages)
+            if (!HasQueueRoom(message.Size))
             {
                 if (refuseWhenFull)
                     return false;
-                Forget(_queue.Dequeue());
-                Dropped(DropReason.SessionQueueFull);
+                // MQTT 3.1.1 has no way to refuse: make room by dropping the oldest.
+                while (!HasQueueRoom(message.Size) && _queue.TryDequeue(out var oldest))
+                {
+                    Forget(oldest);
+                    Dropped(DropReason.SessionQueueFull);
+                }
+                if (!HasQueueRoom(message.Size))
+                {
+                    Dropped(DropReason.SessionQueueFull); // larger than the whole byte bound
+                    return true;
+                }
             }
             _sequence++;
             Journal?.AddDelivery(ClientId, JournaledMessage(delivery));
             _queue.Enqueue(delivery);
             return true;
+        }
+    }
+
+    /// <summary>Whether a message of <paramref name="size"/> bytes fits both bounds of the queue.</summary>
+    private bool HasQueueRoom(int size) =>
+        _queue.Count < _broker.Options.MaxQueuedMessages && _queue.Bytes + size <= _broker.Options.MaxQueuedBytes;
+
+    /// <summary>
+    /// Drops the queued messages whose Message Expiry has passed [MQTT-3.3.2-5], so a client that
+    /// stays away does not keep them on disk; run in the background by the broker.
+    /// </summary>
+    internal void PurgeExpired()
+    {
+        lock (_gate)
+        {
+            if (_queue.Count == 0)
+                return;
+            foreach (var expired in _queue.RemoveWhere(d => d.Message.RemainingExpiry(_broker.Time) == 0))
+            {
+                Forget(expired);
+                Dropped(DropReason.Expired);
+            }
         }
     }
 

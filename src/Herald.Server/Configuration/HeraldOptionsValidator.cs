@@ -24,6 +24,8 @@ public static class HeraldOptionsValidator
         Range("Mqtt:ConnectTimeoutSeconds", options.Mqtt.ConnectTimeoutSeconds, 1, 3600);
         Range("Mqtt:MaxInflightMessages", options.Mqtt.MaxInflightMessages, 1, 65535);
         Range("Mqtt:MaxQueuedMessages", options.Mqtt.MaxQueuedMessages, 1, int.MaxValue);
+        Range("Mqtt:MaxQueuedBytes", options.Mqtt.MaxQueuedBytes, 1, long.MaxValue);
+        Range("Mqtt:PurgeIntervalSeconds", options.Mqtt.PurgeIntervalSeconds, 1, 86_400);
         Range("Mqtt:MaxConnections", options.Mqtt.MaxConnections, 0, int.MaxValue);
         Range("Mqtt:MaxPacketSize", options.Mqtt.MaxPacketSize, 16, 268_435_460);
         Range("Mqtt:ReceiveMaximum", options.Mqtt.ReceiveMaximum, 1, 65535);

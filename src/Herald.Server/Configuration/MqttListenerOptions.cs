@@ -17,6 +17,10 @@ public sealed class MqttListenerOptions
 
     public int MaxQueuedMessages { get; set; } = 1000;
 
+    public long MaxQueuedBytes { get; set; } = 16 * 1024 * 1024;
+
+    public int PurgeIntervalSeconds { get; set; } = 60;
+
     /// <summary>0 means no limit.</summary>
     public int MaxConnections { get; set; }
 
