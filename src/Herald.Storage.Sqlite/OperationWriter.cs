@@ -65,8 +65,8 @@ internal sealed class OperationWriter : IDisposable
         _deleteMessage = Prepare("DELETE FROM messages WHERE id = $id", "$id");
         _addDelivery = Prepare("""
             INSERT OR REPLACE INTO deliveries (client_id, sequence, message_id, qos, retain, subscription_ids, packet_id, state)
-            VALUES ($client, $sequence, $message, $qos, $retain, $ids, 0, 0)
-            """, "$client", "$sequence", "$message", "$qos", "$retain", "$ids");
+            VALUES ($client, $sequence, $message, $qos, $retain, $ids, $packet, $state)
+            """, "$client", "$sequence", "$message", "$qos", "$retain", "$ids", "$packet", "$state");
         _saveDeliveryState = Prepare("""
             UPDATE deliveries SET packet_id = $packet, state = $state WHERE client_id = $client AND sequence = $sequence
             """, "$client", "$sequence", "$packet", "$state");
@@ -160,7 +160,7 @@ internal sealed class OperationWriter : IDisposable
                 Run(_deleteSubscription, transaction, operation.ClientId, operation.Filter);
                 break;
             case OperationKind.AddDelivery:
-                AddDelivery(operation.ClientId!, operation.Delivery, transaction);
+                AddDelivery(operation.ClientId!, operation.Delivery, operation.PacketId, operation.InflightState, transaction);
                 break;
             case OperationKind.SaveDeliveryState:
                 Run(_saveDeliveryState, transaction, operation.ClientId, operation.Sequence, (long)operation.PacketId, (long)operation.InflightState);
@@ -202,7 +202,7 @@ internal sealed class OperationWriter : IDisposable
             Release(id, transaction);
     }
 
-    private void AddDelivery(string clientId, in QueuedMessage delivery, SqliteTransaction transaction)
+    private void AddDelivery(string clientId, in QueuedMessage delivery, ushort packetId, InflightState state, SqliteTransaction transaction)
     {
         var message = delivery.Message;
         var count = _deliveriesPerMessage.GetValueOrDefault(message.StoreId);
@@ -214,7 +214,7 @@ internal sealed class OperationWriter : IDisposable
         _countsBefore.Add((message.StoreId, count));
         _deliveriesPerMessage[message.StoreId] = count + 1;
         Run(_addDelivery, transaction, clientId, delivery.Sequence, message.StoreId, (long)delivery.QoS, delivery.Retain ? 1L : 0L,
-            Encoding.SubscriptionIds(delivery.SubscriptionIds));
+            Encoding.SubscriptionIds(delivery.SubscriptionIds), (long)packetId, (long)state);
     }
 
     private void Release(long messageId, SqliteTransaction transaction)

@@ -79,18 +79,21 @@ internal static class Schema
 
     public static int Version => Migrations.Length;
 
-    /// <summary>Makes a new file Herald's or brings an older Herald file up to date; refuses anything else.</summary>
-    public static void Migrate(SqliteConnection connection, string path)
+    /// <summary>Refuses a file that is not Herald's (another program's database) or is a newer Herald's. Reads only.</summary>
+    public static void CheckOwner(SqliteConnection connection, string path)
     {
         var applicationId = Scalar(connection, "PRAGMA application_id");
+        if (applicationId != ApplicationId && (applicationId != 0 || Scalar(connection, "SELECT count(*) FROM sqlite_master") != 0))
+            throw new StoreException($"{path} is a SQLite database of another program, not Herald's; Herald leaves it untouched. Move it away or set Herald:DataDir to another directory.");
         var version = Scalar(connection, "PRAGMA user_version");
-        if (applicationId != ApplicationId)
-        {
-            if (applicationId != 0 || Scalar(connection, "SELECT count(*) FROM sqlite_master") != 0)
-                throw new StoreException($"{path} is a SQLite database of another program, not Herald's; Herald leaves it untouched. Move it away or set Herald:DataDir to another directory.");
-        }
         if (version > Version)
             throw new StoreException($"{path} has schema version {version}, written by a newer Herald (this one knows up to {Version}); Herald leaves it untouched.");
+    }
+
+    /// <summary>Makes a new file Herald's or brings an older Herald file up to date, one transaction per version.</summary>
+    public static void Migrate(SqliteConnection connection)
+    {
+        var version = Scalar(connection, "PRAGMA user_version");
         for (var next = version; next < Version; next++)
         {
             using var transaction = connection.BeginTransaction();

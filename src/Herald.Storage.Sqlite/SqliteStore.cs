@@ -67,11 +67,12 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         try
         {
             connection.Open();
+            Schema.CheckOwner(connection, full); // before anything below writes to the file
             // Exclusive: a second Herald on the same data directory is refused instead of sharing it.
             Schema.Execute(connection, "PRAGMA locking_mode = EXCLUSIVE");
             Schema.Execute(connection, "PRAGMA journal_mode = WAL");
             Schema.Execute(connection, $"PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")}");
-            Schema.Migrate(connection, full);
+            Schema.Migrate(connection);
             return new SqliteStore(full, connection, time);
         }
         catch (SqliteException e)
@@ -122,7 +123,8 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
 
     public void DeleteSubscription(string clientId, string filter) => Enqueue(StoreOperation.DeleteSubscription(clientId, filter));
 
-    public void AddDelivery(string clientId, in QueuedMessage delivery) => Enqueue(StoreOperation.AddDelivery(clientId, delivery));
+    public void AddDelivery(string clientId, in QueuedMessage delivery, ushort packetId, InflightState state) =>
+        Enqueue(StoreOperation.AddDelivery(clientId, delivery, packetId, state));
 
     public void SaveDeliveryState(string clientId, long sequence, ushort packetId, InflightState state) =>
         Enqueue(StoreOperation.SaveDeliveryState(clientId, sequence, packetId, state));

@@ -73,8 +73,8 @@ internal readonly struct StoreOperation
     public static StoreOperation DeleteSubscription(string clientId, string filter) => new(OperationKind.DeleteSubscription, clientId, filter);
 
     // The delivery struct is boxed: a persistent session's message costs a database row anyway.
-    public static StoreOperation AddDelivery(string clientId, in QueuedMessage delivery) =>
-        new(OperationKind.AddDelivery, clientId, delivery.Message, delivery, delivery.Sequence);
+    public static StoreOperation AddDelivery(string clientId, in QueuedMessage delivery, ushort packetId, InflightState state) =>
+        new(OperationKind.AddDelivery, clientId, delivery.Message, delivery, delivery.Sequence, packetId, (byte)state);
 
     public static StoreOperation SaveDeliveryState(string clientId, long sequence, ushort packetId, InflightState state) =>
         new(OperationKind.SaveDeliveryState, clientId, number: sequence, packetId: packetId, small: (byte)state);

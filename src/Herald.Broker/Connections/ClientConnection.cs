@@ -32,7 +32,7 @@ public sealed class ClientConnection
     private long _publishTokensTimestamp;
     private TimeSpan _keepAliveTimeout;
     private int _closed;
-    private int _heldAcknowledgements; // waiting for the durable store, see Acknowledge
+    private int _held; // packets waiting for the durable store, see SendInOrder
 
     internal ClientConnection(Broker broker, string remoteEndPoint)
     {
@@ -146,23 +146,24 @@ public sealed class ClientConnection
     internal bool TrySend(in OutboundPacket packet) => _outbound.TryEnqueue(packet);
 
     /// <summary>
-    /// Sends an acknowledgement (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK) in the order of the
-    /// packets it answers [MQTT-4.6.0-2]: when <paramref name="afterCommit"/>, only once the store
-    /// has made durable what it acknowledges; and behind any acknowledgement still held back so.
+    /// Sends a packet whose order matters: acknowledgements in the order of the packets they answer
+    /// [MQTT-4.6.0-2] [MQTT-4.6.0-3], QoS 1/2 PUBLISH in the order they were queued [MQTT-4.6.0-6].
+    /// When <paramref name="afterCommit"/> it waits until the durable store has committed what it
+    /// confirms; any packet sent this way while one waits queues behind it.
     /// </summary>
-    internal void Acknowledge(in OutboundPacket packet, bool afterCommit)
+    internal void SendInOrder(in OutboundPacket packet, bool afterCommit)
     {
-        if (Broker.Store is not { } store || (!afterCommit && Volatile.Read(ref _heldAcknowledgements) == 0))
+        if (Broker.Store is not { } store || (!afterCommit && Volatile.Read(ref _held) == 0))
         {
             TrySend(packet);
             return;
         }
-        Interlocked.Increment(ref _heldAcknowledgements);
+        Interlocked.Increment(ref _held);
         store.WhenDurable(static state =>
         {
             var (connection, held) = ((ClientConnection, OutboundPacket))state!;
             connection.TrySend(held);
-            Interlocked.Decrement(ref connection._heldAcknowledgements);
+            Interlocked.Decrement(ref connection._held);
         }, (this, packet));
     }
 

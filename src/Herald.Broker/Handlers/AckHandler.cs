@@ -25,7 +25,7 @@ internal static class AckHandler
                 // [MQTT-4.3.3-11] PUBREL is answered with PUBCOMP; MQTT 5 says when the id was unknown.
                 var known = session.EndIncomingQos2(ack.PacketId);
                 // After a crash a stored id would make the next PUBLISH reusing it look like a re-send: PUBCOMP once it is gone.
-                connection.Acknowledge(known || connection.Version != ProtocolVersion.V500
+                connection.SendInOrder(known || connection.Version != ProtocolVersion.V500
                     ? OutboundPacket.Ack(PacketType.PubComp, ack.PacketId)
                     : OutboundPacket.Ack(PacketType.PubComp, ack.PacketId, ReasonCode.PacketIdentifierNotFound), afterCommit: known && session.IsPersistent);
                 break;

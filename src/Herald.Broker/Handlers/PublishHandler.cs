@@ -27,7 +27,7 @@ internal static class PublishHandler
         if (packet.QoS == QualityOfService.ExactlyOnce && !session.BeginIncomingQos2(packet.PacketId))
         {
             // [MQTT-4.3.3-2] a re-sent PUBLISH whose id awaits PUBREL is acknowledged, not delivered again.
-            connection.Acknowledge(OutboundPacket.Ack(PacketType.PubRec, packet.PacketId), afterCommit: false);
+            connection.SendInOrder(OutboundPacket.Ack(PacketType.PubRec, packet.PacketId), afterCommit: false);
             return;
         }
         if (packet.QoS == QualityOfService.ExactlyOnce && session.IncomingQos2Count > broker.Options.ReceiveMaximum && version == ProtocolVersion.V500)
@@ -56,13 +56,13 @@ internal static class PublishHandler
         switch (packet.QoS)
         {
             case QualityOfService.AtLeastOnce:
-                connection.Acknowledge(Acknowledgement(connection, PacketType.PubAck, packet.PacketId, reason), stored); // [MQTT-4.3.2-2]
+                connection.SendInOrder(Acknowledgement(connection, PacketType.PubAck, packet.PacketId, reason), stored); // [MQTT-4.3.2-2]
                 break;
             case QualityOfService.ExactlyOnce:
                 // An error reason ends the QoS 2 flow at PUBREC: the id is free again.
                 if (reason >= ReasonCode.UnspecifiedError)
                     session.EndIncomingQos2(packet.PacketId);
-                connection.Acknowledge(Acknowledgement(connection, PacketType.PubRec, packet.PacketId, reason), stored || session.IsPersistent);
+                connection.SendInOrder(Acknowledgement(connection, PacketType.PubRec, packet.PacketId, reason), stored || session.IsPersistent);
                 break;
         }
     }

@@ -43,7 +43,7 @@ internal static class SubscribeHandler
                 broker.EndSession(session);
             return;
         }
-        connection.Acknowledge(OutboundPacket.SubAck(packet.PacketId, codes), afterCommit: session.IsPersistent); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
+        connection.SendInOrder(OutboundPacket.SubAck(packet.PacketId, codes), afterCommit: session.IsPersistent); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
 
         var retained = new List<Message>();
         foreach (var subscription in retainedFor)

@@ -18,6 +18,6 @@ internal static class UnsubscribeHandler
             else
                 codes[i] = (byte)ReasonCode.NoSubscriptionExisted;
         }
-        connection.Acknowledge(OutboundPacket.UnsubAck(packet.PacketId, codes), afterCommit: session.IsPersistent); // [MQTT-3.10.4-4]
+        connection.SendInOrder(OutboundPacket.UnsubAck(packet.PacketId, codes), afterCommit: session.IsPersistent); // [MQTT-3.10.4-4]
     }
 }

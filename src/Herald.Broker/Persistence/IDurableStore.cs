@@ -30,8 +30,11 @@ public interface IDurableStore
 
     void DeleteSubscription(string clientId, string filter);
 
-    /// <summary>A message for a persistent session, queued or in flight; <see cref="QueuedMessage.Sequence"/> names it.</summary>
-    void AddDelivery(string clientId, in QueuedMessage delivery);
+    /// <summary>
+    /// A message for a persistent session, named by <see cref="QueuedMessage.Sequence"/>: queued
+    /// (packet id 0), or sent at once with <paramref name="packetId"/> and awaiting <paramref name="state"/>'s acknowledgement.
+    /// </summary>
+    void AddDelivery(string clientId, in QueuedMessage delivery, ushort packetId, InflightState state);
 
     /// <summary>The delivery was sent with <paramref name="packetId"/> and awaits <paramref name="state"/>'s acknowledgement.</summary>
     void SaveDeliveryState(string clientId, long sequence, ushort packetId, InflightState state);

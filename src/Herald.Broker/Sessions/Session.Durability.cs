@@ -68,13 +68,8 @@ public sealed partial class Session
     private void Forget(in QueuedMessage delivery) => Journal?.RemoveDelivery(ClientId, delivery.Sequence, delivery.Message);
 
     /// <summary>Sends once everything recorded so far is durable; at once when nothing is recorded.</summary>
-    private void SendWhenDurable(ClientConnection connection, OutboundPacket packet)
-    {
-        if (Journal is { } store)
-            store.WhenDurable(static state => ((DurableSend)state!).Send(), new DurableSend(connection, packet));
-        else
-            connection.TrySend(packet);
-    }
+    private void SendWhenDurable(ClientConnection connection, in OutboundPacket packet) =>
+        connection.SendInOrder(packet, afterCommit: Journal is not null);
 
     private void StartExpiry(TimeSpan after) =>
         _expiryTimer = _broker.Time.CreateTimer(static s => ((Session)s!).Expire(), this, after < TimeSpan.Zero ? TimeSpan.Zero : after, Timeout.InfiniteTimeSpan);

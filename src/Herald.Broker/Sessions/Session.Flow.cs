@@ -121,21 +121,22 @@ public sealed partial class Session
                 Dropped(DropReason.PacketTooLarge); // [MQTT-3.1.2-25]
                 continue;
             }
-            Send(queued);
+            Send(queued, recorded: true);
         }
     }
 
-    private void Send(QueuedMessage delivery)
+    /// <summary>Puts a delivery in flight; <paramref name="recorded"/> when the store has it queued already.</summary>
+    private void Send(QueuedMessage delivery, bool recorded)
     {
         var packetId = _inflight.Add(delivery);
         var state = delivery.QoS == QualityOfService.AtLeastOnce ? InflightState.AwaitingPubAck : InflightState.AwaitingPubRec;
-        Journal?.SaveDeliveryState(ClientId, delivery.Sequence, packetId, state);
-        // A closed connection refuses the packet; it stays in flight and is re-sent on reconnect.
-        // A QoS 2 PUBLISH waits for the store: re-sent after a crash under another packet id, it would arrive twice.
-        var packet = OutboundPacket.Publish(delivery, packetId, dup: false);
-        if (delivery.QoS == QualityOfService.ExactlyOnce)
-            SendWhenDurable(_connection!, packet);
+        if (recorded)
+            Journal?.SaveDeliveryState(ClientId, delivery.Sequence, packetId, state);
         else
-            _connection!.TrySend(packet);
+            Journal?.AddDelivery(ClientId, JournaledMessage(delivery), packetId, state);
+        // The PUBLISH waits for the store to know it was sent: re-sent after a crash, it must carry
+        // DUP and its packet id [MQTT-3.3.1-1] [MQTT-4.4.0-1], or a QoS 2 message would arrive twice.
+        // A closed connection refuses the packet; it stays in flight and is re-sent on reconnect.
+        SendWhenDurable(_connection!, OutboundPacket.Publish(delivery, packetId, dup: false));
     }
 }

@@ -127,8 +127,7 @@ public sealed partial class Session
             if (IsSendable && _queue.Count == 0 && _inflight.HasRoom)
             {
                 _sequence++;
-                Journal?.AddDelivery(ClientId, JournaledMessage(delivery));
-                Send(delivery);
+                Send(delivery, recorded: false);
                 return true;
             }
             if (!HasQueueRoom(message.Size))
@@ -148,7 +147,7 @@ public sealed partial class Session
                 }
             }
             _sequence++;
-            Journal?.AddDelivery(ClientId, JournaledMessage(delivery));
+            Journal?.AddDelivery(ClientId, JournaledMessage(delivery), 0, default);
             _queue.Enqueue(delivery);
             return true;
         }
