@@ -223,17 +223,23 @@ public sealed class Broker : IDisposable
         _lastMessageId = state.LastMessageId;
         foreach (var message in state.Retained)
             Retained.Set(message);
-        foreach (var stored in state.Sessions)
+        // In three passes: a restored message finds its shared group among every session's
+        // subscriptions, and a timer already due fires at once and must find everything back.
+        var sessions = state.Sessions.Select(stored => Session.Restore(this, stored)).ToList();
+        for (var i = 0; i < sessions.Count; i++)
         {
-            var session = Session.Restore(this, stored);
-            Sessions.Add(session);
-            foreach (var (request, subscriptionId) in stored.Subscriptions)
+            Sessions.Add(sessions[i]);
+            foreach (var (request, subscriptionId) in state.Sessions[i].Subscriptions)
             {
                 var subscription = new Subscription(request, subscriptionId);
-                session.RestoreSubscription(subscription);
-                Subscriptions.Subscribe(session, subscription);
+                sessions[i].RestoreSubscription(subscription);
+                Subscriptions.Subscribe(sessions[i], subscription);
             }
         }
+        for (var i = 0; i < sessions.Count; i++)
+            sessions[i].RestoreDeliveries(state.Sessions[i]);
+        for (var i = 0; i < sessions.Count; i++)
+            sessions[i].StartRestoredTimers(state.Sessions[i]);
     }
 
     /// <summary>Gives a message its durable store id, once.</summary>

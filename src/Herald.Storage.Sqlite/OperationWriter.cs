@@ -64,9 +64,9 @@ internal sealed class OperationWriter : IDisposable
             """, "$id", "$topic", "$payload", "$qos", "$retain", "$properties", "$expiry", "$origin", "$received");
         _deleteMessage = Prepare("DELETE FROM messages WHERE id = $id", "$id");
         _addDelivery = Prepare("""
-            INSERT OR REPLACE INTO deliveries (client_id, sequence, message_id, qos, retain, subscription_ids, packet_id, state)
-            VALUES ($client, $sequence, $message, $qos, $retain, $ids, $packet, $state)
-            """, "$client", "$sequence", "$message", "$qos", "$retain", "$ids", "$packet", "$state");
+            INSERT OR REPLACE INTO deliveries (client_id, sequence, message_id, qos, retain, subscription_ids, shared_filter, packet_id, state)
+            VALUES ($client, $sequence, $message, $qos, $retain, $ids, $shared, $packet, $state)
+            """, "$client", "$sequence", "$message", "$qos", "$retain", "$ids", "$shared", "$packet", "$state");
         _saveDeliveryState = Prepare("""
             UPDATE deliveries SET packet_id = $packet, state = $state WHERE client_id = $client AND sequence = $sequence
             """, "$client", "$sequence", "$packet", "$state");
@@ -214,7 +214,8 @@ internal sealed class OperationWriter : IDisposable
         _countsBefore.Add((message.StoreId, count));
         _deliveriesPerMessage[message.StoreId] = count + 1;
         Run(_addDelivery, transaction, clientId, delivery.Sequence, message.StoreId, (long)delivery.QoS, delivery.Retain ? 1L : 0L,
-            Encoding.SubscriptionIds(delivery.SubscriptionIds), (long)packetId, (long)state);
+            Encoding.SubscriptionIds(delivery.SubscriptionIds), delivery.Group is { } group ? $"$share/{group.Name}/{group.TopicFilter}" : null,
+            (long)packetId, (long)state);
     }
 
     private void Release(long messageId, SqliteTransaction transaction)

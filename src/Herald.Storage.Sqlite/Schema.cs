@@ -46,6 +46,7 @@ internal static class Schema
             qos INTEGER NOT NULL,
             retain INTEGER NOT NULL,
             subscription_ids BLOB,
+            shared_filter TEXT, -- $share/{name}/{filter} the message came through
             packet_id INTEGER NOT NULL, -- 0 while queued
             state INTEGER NOT NULL, -- InflightState once sent
             PRIMARY KEY (client_id, sequence)

@@ -70,7 +70,7 @@ internal sealed class StateReader(SqliteConnection connection, TimeProvider time
 
     private void ReadDeliveries()
     {
-        const string sql = "SELECT client_id, sequence, message_id, qos, retain, subscription_ids, packet_id, state FROM deliveries ORDER BY client_id, sequence";
+        const string sql = "SELECT client_id, sequence, message_id, qos, retain, subscription_ids, packet_id, state, shared_filter FROM deliveries ORDER BY client_id, sequence";
         foreach (var row in Query(sql))
         {
             var messageId = row.GetInt64(2);
@@ -78,7 +78,8 @@ internal sealed class StateReader(SqliteConnection connection, TimeProvider time
                 continue;
             DeliveriesPerMessage[messageId] = DeliveriesPerMessage.GetValueOrDefault(messageId) + 1;
             session.Deliveries.Add(new StoredDelivery(row.GetInt64(1), message, (QualityOfService)row.GetInt64(3), row.GetInt64(4) != 0,
-                Encoding.SubscriptionIds(row.IsDBNull(5) ? null : (byte[])row[5]), (ushort)row.GetInt64(6), (InflightState)row.GetInt64(7)));
+                Encoding.SubscriptionIds(row.IsDBNull(5) ? null : (byte[])row[5]), (ushort)row.GetInt64(6), (InflightState)row.GetInt64(7),
+                row.IsDBNull(8) ? null : row.GetString(8)));
         }
     }
 

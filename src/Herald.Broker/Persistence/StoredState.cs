@@ -18,7 +18,11 @@ public sealed record StoredSession(
     IReadOnlyList<ushort> IncomingQos2,
     StoredWill? Will);
 
-/// <summary>A queued delivery (packet id 0) or one in flight awaiting <see cref="State"/>'s acknowledgement.</summary>
-public sealed record StoredDelivery(long Sequence, Message Message, QualityOfService QoS, bool Retain, int[]? SubscriptionIds, ushort PacketId, InflightState State);
+/// <summary>
+/// A queued delivery (packet id 0) or one in flight awaiting <see cref="State"/>'s acknowledgement;
+/// <see cref="SharedFilter"/> is the <c>$share/{name}/{filter}</c> it came through, if any.
+/// </summary>
+public sealed record StoredDelivery(
+    long Sequence, Message Message, QualityOfService QoS, bool Retain, int[]? SubscriptionIds, ushort PacketId, InflightState State, string? SharedFilter);
 
 public sealed record StoredWill(ConnectWill Will, DateTimeOffset DueAt);

@@ -122,6 +122,26 @@ public sealed class SubscriptionTree
             MergeDuplicates(results, start);
     }
 
+    /// <summary>The shared group <c>$share/{shareName}/{topicFilter}</c>, if it has members.</summary>
+    public SharedGroup? FindGroup(string shareName, string topicFilter)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var node = _root;
+            foreach (var level in topicFilter.Split(TopicRules.LevelSeparator))
+            {
+                if (!node.Children.TryGetValue(level, out node))
+                    return null;
+            }
+            return node.Groups?.GetValueOrDefault(shareName);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>Another member of <paramref name="group"/> for a message its member <paramref name="excluded"/> can no longer take.</summary>
     public Subscriber? PickOther(SharedGroup group, Session excluded)
     {

@@ -1,6 +1,7 @@
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
 using Herald.Broker.Persistence;
+using Herald.Protocol;
 using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Sessions;
@@ -15,29 +16,55 @@ public sealed partial class Session
     /// <summary>The store to record changes in, when there is one and this session outlives its connection.</summary>
     private IDurableStore? Journal => _expiryInterval > 0 ? _broker.Store : null;
 
-    /// <summary>Rebuilds a stored session, detached, its expiry and delayed will counting from when its client left.</summary>
+    /// <summary>
+    /// Rebuilds a stored session, detached, for <see cref="Broker.Restore"/>, which then gives it
+    /// back its subscriptions, its messages (<see cref="RestoreDeliveries"/>) and its clocks
+    /// (<see cref="StartRestoredTimers"/>).
+    /// </summary>
     internal static Session Restore(Broker broker, StoredSession stored)
     {
         var session = new Session(broker, stored.ClientId, stored.ExpiryInterval) { _stored = true };
-        foreach (var delivery in stored.Deliveries)
-        {
-            var queued = new QueuedMessage(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds, Sequence: delivery.Sequence);
-            if (delivery.PacketId == 0)
-                session._queue.Enqueue(queued);
-            else
-                session._inflight.Restore(delivery.PacketId, new InflightMessage(queued, delivery.State));
-            session._sequence = Math.Max(session._sequence, delivery.Sequence);
-        }
         foreach (var packetId in stored.IncomingQos2)
             session._incomingQos2.Add(packetId);
-        var now = broker.Time.GetUtcNow();
-        // Still connected when the server stopped: its client left then, at the latest, so count from now.
-        var away = now - (stored.DisconnectedAt ?? now);
-        if (stored.ExpiryInterval != NeverExpires)
-            session.StartExpiry(TimeSpan.FromSeconds(stored.ExpiryInterval) - away);
-        if (stored.Will is { } will)
-            session.DelayWill(will.Will, will.DueAt - now);
         return session;
+    }
+
+    /// <summary>Queued and in-flight messages, in their order; a shared one finds its group among the restored subscriptions.</summary>
+    internal void RestoreDeliveries(StoredSession stored)
+    {
+        lock (_gate)
+        {
+            foreach (var delivery in stored.Deliveries)
+            {
+                var group = delivery.SharedFilter is { } shared && TopicRules.TrySplitShared(shared, out var name, out var filter)
+                    ? _broker.Subscriptions.FindGroup(name, filter)
+                    : null;
+                var queued = new QueuedMessage(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds, group, delivery.Sequence);
+                if (delivery.PacketId == 0)
+                    _queue.Enqueue(queued);
+                else
+                    _inflight.Restore(delivery.PacketId, new InflightMessage(queued, delivery.State));
+                _sequence = Math.Max(_sequence, delivery.Sequence);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the expiry and the delayed will of a restored session, counting from when its client
+    /// left (from now if it was still connected when the server stopped). Only once every session
+    /// and subscription is back: one already due fires at once, and must find them.
+    /// </summary>
+    internal void StartRestoredTimers(StoredSession stored)
+    {
+        lock (_gate)
+        {
+            var now = _broker.Time.GetUtcNow();
+            var away = now - (stored.DisconnectedAt ?? now);
+            if (stored.ExpiryInterval != NeverExpires)
+                StartExpiry(TimeSpan.FromSeconds(stored.ExpiryInterval) - away);
+            if (stored.Will is { } will)
+                DelayWill(will.Will, will.DueAt - now);
+        }
     }
 
     /// <summary>Records the session, or deletes its record once it no longer outlives its connection.</summary>
