@@ -63,6 +63,9 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
             DataSource = full,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
+            // Seconds to wait for a lock. Herald holds the file exclusively, so only a second
+            // Herald on the same directory ever waits: it should be told soon, not in 30 s.
+            DefaultTimeout = 2,
         }.ToString());
         try
         {

@@ -68,6 +68,19 @@ public sealed class BadStoreTests
         Assert.Equal("not a directory", File.ReadAllText(parent));
     }
 
+    [Fact]
+    public async Task Second_herald_on_the_same_data_dir_exits_2_saying_the_database_is_locked()
+    {
+        await using var first = await HeraldProcess.StartAsync();
+        await using var second = HeraldProcess.Create($"--Herald:DataDir={first.DataDir}");
+
+        Assert.True(await second.StartExpectingExitAsync() == 2, second.Transcript);
+
+        Assert.Contains(first.DatabasePath, second.ErrorOutput);
+        Assert.Contains("locked", second.ErrorOutput);
+        Assert.True(first.IsRunning);
+    }
+
     private static async Task ExpectRefusedAsync(HeraldProcess herald)
     {
         Assert.True(await herald.StartExpectingExitAsync() == 2, herald.Transcript);
