@@ -11,6 +11,7 @@
 # CONN_RATE (connections/s, 2000), CONN_PROCS (herald-bench conn processes, 3), HOLD (s, 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -45,9 +46,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== machine"
-echo "cpus:  $(nproc) ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
-echo "ram:   $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-echo "os:    $(uname -sr); $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /')"
+print_machine
 
 echo "== build"
 dotnet build -c Release src/Herald.Server -v quiet -nologo | grep -E "error|Warn|warn" || true
@@ -57,28 +56,12 @@ dotnet build -c Release bench/Herald.Bench -v quiet -nologo | grep -E "error|War
 missing=()
 [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v jq >/dev/null || missing+=(jq)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing ${missing[*]}"
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing "${missing[@]}"
 echo "mosquitto: $(/usr/sbin/mosquitto -h 2>/dev/null | head -1)"
 
 # Both brokers may need one descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-        || shuf -i 20000-60000 -n 1
-}
-wait_port() {
-    for _ in $(seq 150); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "nothing listens on port $1" >&2
-    return 1
-}
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 start_brokers() {
@@ -87,7 +70,7 @@ start_brokers() {
     MOSQUITTO_PORT=$(free_port)
     dotnet "$HERALD_DLL" --Herald:Mqtt:Port="$HERALD_PORT" --Herald:Http:Port="$HERALD_HTTP_PORT" \
         --Herald:Mqtt:Address=127.0.0.1 --Herald:Http:Address=127.0.0.1 \
-        --Herald:Mqtt:MaxQueuedMessages=1000000 --Herald:DataDir="$WORK/herald-data" \
+        --Herald:Mqtt:MaxQueuedMessages=1000000 --Herald:Mqtt:MaxQueuedBytes=1000000000 --Herald:DataDir="$WORK/herald-data" \
         --Logging:LogLevel:Default=Warning >>"$WORK/herald.log" 2>&1 &
     HERALD_PID=$!
     cat >"$WORK/mosquitto.conf" <<CONF

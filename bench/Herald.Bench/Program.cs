@@ -1,6 +1,7 @@
 using Herald.Bench;
 using Herald.Bench.Client;
 using Herald.Bench.Conn;
+using Herald.Bench.Persist;
 using Herald.Bench.PubSub;
 
 const string Usage = """
@@ -25,6 +26,20 @@ const string Usage = """
           Opens --count idle connections at --rate per second, each bound to the next source
           address, holds them --hold seconds (writing the number connected to --ready-file
           when all attempts are done), and reports how many connected.
+
+      herald-bench persist [--host 127.0.0.1] [--port 1883] [--count 100000] [--publishers 1]
+                           [--subscribers 1] [--qos 1|2] [--payload 64] [--outstanding 1000]
+                           [--client-id herald-bench-persist] [--topic herald-bench/persist]
+                           [--publish-only | --drain-only] [--wait 0] [--ready-file PATH]
+                           [--idle 10] [--json]
+          Persistent sessions (clean session false, the fixed --client-id) subscribe to --topic
+          and go offline; the publishers send --count messages to them, each keeping at most
+          --outstanding unacknowledged (the persisted publish rate); then the sessions reconnect
+          and drain, acknowledging each message (the drain rate), and every sequence number is
+          checked for loss and duplicates. --publish-only leaves the messages queued;
+          --drain-only (with the same --count and --subscribers) drains them later, retrying
+          for up to --wait seconds while nothing listens (writing --ready-file when it starts
+          trying) and reporting when the broker accepted and when the CONNACKs came.
 
     Progress goes to stderr once a second; the summary (or with --json, a JSON document) to stdout.
     """;
@@ -58,6 +73,12 @@ try
             var options = ConnOptions.Parse(arguments);
             arguments.EnsureAllUsed();
             return await ConnRun.RunAsync(options, cancel.Token);
+        }
+        case "persist":
+        {
+            var options = PersistOptions.Parse(arguments);
+            arguments.EnsureAllUsed();
+            return await PersistRun.RunAsync(options, cancel.Token);
         }
         default:
             Console.Error.WriteLine($"unknown command '{args[0]}'\n\n{Usage}");

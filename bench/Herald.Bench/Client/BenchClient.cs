@@ -55,7 +55,17 @@ public sealed class BenchClient : IAsyncDisposable
     /// <summary>Bytes buffered and not yet handed to the socket: a publisher backs off above a bound.</summary>
     public long PendingBytes => Volatile.Read(ref _pendingBytes);
 
-    public static async Task<BenchClient> ConnectAsync(EndPoint server, string clientId, IPAddress? localAddress, CancellationToken cancellationToken)
+    /// <summary>The CONNACK's session present flag: a persistent session survived since the last connection.</summary>
+    public bool SessionPresent { get; private set; }
+
+    /// <param name="cleanSession">False resumes (or creates) the broker's persistent session for <paramref name="clientId"/>.</param>
+    /// <param name="handler">
+    /// Set before the CONNECT goes out: a resumed session's queued messages may follow the CONNACK
+    /// at once, before the caller could set <see cref="Handler"/>.
+    /// </param>
+    /// <param name="handshakeTimeout">How long to wait for the CONNACK (10 s when null); a broker recovering a big store may need longer.</param>
+    public static async Task<BenchClient> ConnectAsync(EndPoint server, string clientId, IPAddress? localAddress, CancellationToken cancellationToken,
+        bool cleanSession = true, IPacketHandler? handler = null, TimeSpan? handshakeTimeout = null)
     {
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -70,18 +80,19 @@ public sealed class BenchClient : IAsyncDisposable
             throw;
         }
 
-        var client = new BenchClient(socket);
+        var client = new BenchClient(socket) { Handler = handler };
         try
         {
             client.Start();
             // Keep alive 0: no PINGREQ traffic to disturb a measurement or an idle-connection count.
-            var connect = new ConnectPacket { ClientId = clientId, CleanSession = true, KeepAliveSeconds = 0 };
+            var connect = new ConnectPacket { ClientId = clientId, CleanSession = cleanSession, KeepAliveSeconds = 0 };
             lock (client._gate)
                 connect.WriteTo(client._pending);
             client.ScheduleWriter();
-            var ack = await client._connAck.Task.WaitAsync(HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            var ack = await client._connAck.Task.WaitAsync(handshakeTimeout ?? HandshakeTimeout, cancellationToken).ConfigureAwait(false);
             if (ack.ReturnCode != ConnectReturnCode.Accepted)
                 throw new BenchException($"CONNECT refused: {ack.ReturnCode}");
+            client.SessionPresent = ack.SessionPresent;
             return client;
         }
         catch
