@@ -9,6 +9,7 @@ using Herald.Server.Hosting;
 using Herald.Server.Mqtt;
 using Herald.Server.Tls;
 using Herald.Storage.Sqlite;
+using System.Diagnostics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -90,6 +91,7 @@ public static class HeraldHost
     {
         if (options.Storage.Provider == StorageProvider.Memory)
             return null;
+        var started = Stopwatch.GetTimestamp();
         var path = Path.Combine(options.DataDir, "herald.db");
         var store = SqliteStore.Open(path, options.Storage.Synchronous, TimeProvider.System);
         StoredState state;
@@ -104,6 +106,8 @@ public static class HeraldHost
         }
         // A factory, not an instance: the container disposes it at shutdown, which writes what is queued.
         builder.Services.AddSingleton<IDurableStore>(services => store.StartWriting(services.GetRequiredService<ILogger<SqliteStore>>()));
+        builder.Services.AddSingleton(new StoreSummary(
+            store.Path, state.Sessions.Count, state.Sessions.Sum(s => s.Deliveries.Count), state.Retained.Count, Stopwatch.GetElapsedTime(started)));
         return state;
     }
 

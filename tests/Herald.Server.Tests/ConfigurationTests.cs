@@ -4,8 +4,12 @@ using Herald.Server.Tests.Fixtures;
 namespace Herald.Server.Tests;
 
 /// <summary>Invalid configuration stops the host before it binds, with a message naming the key and value.</summary>
-public sealed class ConfigurationTests
+public sealed class ConfigurationTests : IDisposable
 {
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("herald-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+
     [Theory]
     [InlineData("--Herald:Mqtt:Port=0", "Herald:Mqtt:Port", "0")]
     [InlineData("--Herald:Mqtt:Port=65536", "Herald:Mqtt:Port", "65536")]
@@ -52,7 +56,7 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task Valid_configuration_builds()
     {
-        await using var app = HeraldHost.Build(HeraldServer.Arguments(HeraldServer.FreePort(), HeraldServer.FreePort() + 1));
+        await using var app = HeraldHost.Build(HeraldServer.Arguments(HeraldServer.FreePort(), HeraldServer.FreePort() + 1, $"--Herald:DataDir={_dataDir}"));
 
         Assert.NotNull(app.Services.GetService(typeof(Broker.Broker)));
     }

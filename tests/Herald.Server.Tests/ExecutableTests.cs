@@ -5,10 +5,15 @@ using MQTTnet.Protocol;
 namespace Herald.Server.Tests;
 
 /// <summary>The herald executable as an operator runs it: a process of its own, stopped by SIGTERM.</summary>
-public sealed class ExecutableTests
+public sealed class ExecutableTests : IDisposable
 {
     /// <summary>herald.dll, copied beside the test assembly with its runtimeconfig and appsettings.json.</summary>
     private static readonly string HeraldDll = typeof(HeraldHost).Assembly.Location;
+
+    /// <summary>Each test's own data directory: two herald processes may not share one database.</summary>
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("herald-exe-").FullName;
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
     [Fact]
     public async Task Executable_serves_mqtt_and_http_and_exits_0_on_SIGTERM()
@@ -81,8 +86,9 @@ public sealed class ExecutableTests
         Assert.Contains("frobnicate", herald.ErrorOutput);
     }
 
-    private static string[] Arguments(int mqttPort, int httpPort) =>
+    private string[] Arguments(int mqttPort, int httpPort) =>
     [
+        $"--Herald:DataDir={_dataDir}",
         $"--Herald:Mqtt:Port={mqttPort}",
         $"--Herald:Http:Port={httpPort}",
         "--Herald:Mqtt:Address=127.0.0.1",

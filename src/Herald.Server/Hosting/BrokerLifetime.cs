@@ -12,13 +12,18 @@ public sealed partial class BrokerLifetime(
     ServerCertificate certificate,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
-    ILogger<BrokerLifetime> logger) : IHostedService
+    ILogger<BrokerLifetime> logger,
+    StoreSummary? store = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() =>
         {
             LogCertificate();
+            if (store is null)
+                MemoryStorage(logger);
+            else
+                Restored(logger, store.Path, store.Sessions, store.Messages, store.Retained, store.Elapsed.TotalMilliseconds);
             Listening(logger, DescribeListeners(options.Value, certificate.Certificate is not null));
         });
         // Closing clients as soon as shutdown begins lets Kestrel finish without waiting out its timeout.
@@ -59,6 +64,14 @@ public sealed partial class BrokerLifetime(
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Herald listening: {Listeners}")]
     private static partial void Listening(ILogger logger, string listeners);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information,
+        Message = "Durable store {Path}: restored {Sessions} persistent sessions, {Messages} queued or in-flight messages and {Retained} retained messages in {Milliseconds:0} ms")]
+    private static partial void Restored(ILogger logger, string path, int sessions, int messages, int retained, double milliseconds);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning,
+        Message = "Storage is in memory only (Herald:Storage:Provider=Memory): sessions and retained messages are lost when the process ends")]
+    private static partial void MemoryStorage(ILogger logger);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information,
         Message = "TLS off: MQTT/TLS and HTTPS are not listening (set Herald:Tls:CertificatePath, or Herald:Tls:SelfSigned=true for a self-signed certificate)")]
