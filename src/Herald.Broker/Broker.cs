@@ -26,6 +26,7 @@ public sealed class Broker : IDisposable
     private static List<Subscriber>? t_subscribers;
     private volatile bool _stopping;
     private readonly ITimer _purgeTimer;
+    private readonly Lock _retainedGate = new(); // memory and disk take retained messages in the same order
     private long _lastMessageId;
 
     public Broker(
@@ -102,11 +103,14 @@ public sealed class Broker : IDisposable
     {
         if (message.Retain)
         {
-            Retained.Set(message); // [MQTT-3.3.1-5] [MQTT-3.3.1-10]
-            if (Store is { } store)
+            lock (_retainedGate)
             {
-                AssignStoreId(message);
-                store.SetRetained(message);
+                Retained.Set(message); // [MQTT-3.3.1-5] [MQTT-3.3.1-10]
+                if (Store is { } store)
+                {
+                    AssignStoreId(message);
+                    store.SetRetained(message);
+                }
             }
         }
         var subscribers = t_subscribers ?? [];
@@ -149,9 +153,12 @@ public sealed class Broker : IDisposable
         foreach (var session in Sessions.All)
             session.PurgeExpired();
         var expired = new List<Message>();
-        Retained.RemoveExpired(Time, expired);
-        foreach (var message in expired)
-            Store?.RemoveRetained(message);
+        lock (_retainedGate)
+        {
+            Retained.RemoveExpired(Time, expired);
+            foreach (var message in expired)
+                Store?.RemoveRetained(message);
+        }
     }
 
     internal void OnConnectionClosed(ClientConnection connection, DisconnectReason reason)
@@ -189,10 +196,13 @@ public sealed class Broker : IDisposable
     /// </summary>
     internal void EndSession(Session session)
     {
+        // What the session hands on and its deletion reach the disk in one commit.
+        using var atomic = new AtomicRecording(Store);
         Sessions.Remove(session);
+        // Ended first, so a SUBSCRIBE still being handled for it adds nothing the loop below misses.
+        var (will, shared) = session.End();
         foreach (var subscription in session.Subscriptions)
             Subscriptions.Unsubscribe(session, subscription);
-        var (will, shared) = session.End();
         if (will is not null)
             PublishWill(will, session.ClientId);
         foreach (var held in shared)
@@ -200,6 +210,7 @@ public sealed class Broker : IDisposable
             if (Subscriptions.PickOther(held.Group!, session) is { } other)
                 other.Session.Deliver(held.Message, other.QoS, held.Retain, other.SubscriptionIds, held.Group);
         }
+        session.DeleteRecord();
     }
 
     /// <summary>A detached session's expiry interval has passed: end it unless its client came back.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Herald.Broker.Messages;
 using Herald.Broker.Persistence;
 using Herald.Broker.Routing;
@@ -23,6 +24,14 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
 {
     private const int MaxBatch = 20_000;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a shutdown waits for an atomic group still being recorded before it commits without it.</summary>
+    private static readonly TimeSpan OpenGroupGrace = TimeSpan.FromSeconds(2);
+
+    [ThreadStatic]
+    private static int t_atomicDepth;
+    [ThreadStatic]
+    private static bool t_groupBegun; // the outermost group on this thread has queued its begin marker
 
     private readonly SqliteConnection _connection;
     private readonly ConcurrentQueue<StoreOperation> _queue = new();
@@ -146,6 +155,17 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
 
     public void WhenDurable(Action<object?> callback, object? state) => Enqueue(StoreOperation.WhenDurable(callback, state));
 
+    // A group costs nothing until it records something: its begin marker is queued with its first change.
+    public void BeginAtomic() => t_atomicDepth++;
+
+    public void EndAtomic()
+    {
+        if (--t_atomicDepth > 0 || !t_groupBegun)
+            return;
+        t_groupBegun = false;
+        Signal(StoreOperation.Group(begin: false, Environment.CurrentManagedThreadId));
+    }
+
     /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
     public void Dispose()
     {
@@ -160,28 +180,58 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
 
     private void Enqueue(in StoreOperation operation)
     {
+        if (t_atomicDepth > 0 && !t_groupBegun)
+        {
+            t_groupBegun = true;
+            _queue.Enqueue(StoreOperation.Group(begin: true, Environment.CurrentManagedThreadId));
+        }
+        Signal(operation);
+    }
+
+    private void Signal(in StoreOperation operation)
+    {
         _queue.Enqueue(operation);
         if (!_signal.IsSet)
             _signal.Set();
     }
 
+    /// <summary>
+    /// Takes what has queued and commits it, but never in the middle of an atomic group: while a
+    /// group that began in the batch has not ended, it waits for the rest. A crash then leaves
+    /// either all of a PUBLISH's changes on disk or none, never its QoS 2 id without its messages.
+    /// </summary>
     private void WriteLoop()
     {
         var batch = new List<StoreOperation>();
         var callbacks = new List<StoreOperation>();
+        var openGroups = new HashSet<long>();
+        long waitingSince = 0;
         while (true)
         {
             _signal.Reset();
-            if (_queue.IsEmpty)
+            while ((batch.Count < MaxBatch || openGroups.Count > 0) && _queue.TryDequeue(out var operation))
             {
-                if (_stopping)
+                if (operation.Kind == OperationKind.GroupBegin)
+                    openGroups.Add(operation.Number);
+                else if (operation.Kind == OperationKind.GroupEnd)
+                    openGroups.Remove(operation.Number);
+                else
+                    batch.Add(operation);
+            }
+            var groupStillOpen = openGroups.Count > 0
+                && !(_stopping && waitingSince != 0 && Stopwatch.GetElapsedTime(waitingSince) > OpenGroupGrace);
+            if (batch.Count == 0 || groupStillOpen)
+            {
+                if (batch.Count == 0 && _stopping)
                     return;
-                _signal.Wait();
+                waitingSince = waitingSince == 0 ? Stopwatch.GetTimestamp() : waitingSince;
+                _signal.Wait(_stopping ? TimeSpan.FromMilliseconds(100) : Timeout.InfiniteTimeSpan);
                 continue;
             }
-            while (batch.Count < MaxBatch && _queue.TryDequeue(out var operation))
-                batch.Add(operation);
-            Commit(batch, callbacks);
+            waitingSince = 0;
+            openGroups.Clear();
+            if (!Commit(batch, callbacks))
+                return; // stopping after a failed commit: nothing later may commit or be acknowledged
             foreach (var callback in callbacks)
                 RunCallback(callback);
             batch.Clear();
@@ -189,21 +239,22 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         }
     }
 
-    private void Commit(List<StoreOperation> batch, List<StoreOperation> callbacks)
+    /// <summary>Commits the batch, retrying while the server runs; false when it gave up at shutdown.</summary>
+    private bool Commit(List<StoreOperation> batch, List<StoreOperation> callbacks)
     {
         while (true)
         {
             try
             {
                 _operations!.Apply(batch, callbacks);
-                return;
+                return true;
             }
             catch (SqliteException e)
             {
                 callbacks.Clear();
                 CommitFailed(_logger, Path, Describe(e), RetryDelay.TotalSeconds);
                 if (_stopping)
-                    return;
+                    return false;
                 Thread.Sleep(RetryDelay);
             }
         }

@@ -21,6 +21,8 @@ internal enum OperationKind : byte
     RemoveRetained,
     SaveWill,
     Callback,
+    GroupBegin,
+    GroupEnd,
 }
 
 /// <summary>
@@ -94,4 +96,7 @@ internal readonly struct StoreOperation
         new(OperationKind.SaveWill, clientId, will, number: dueAt.ToUnixTimeMilliseconds());
 
     public static StoreOperation WhenDurable(Action<object?> callback, object? state) => new(OperationKind.Callback, null, callback, state);
+
+    /// <summary>Marks where one thread's atomic group begins or ends; <see cref="Number"/> is the thread.</summary>
+    public static StoreOperation Group(bool begin, int thread) => new(begin ? OperationKind.GroupBegin : OperationKind.GroupEnd, null, number: thread);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Unicode;
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
+using Herald.Broker.Persistence;
 using Herald.Protocol;
 using Herald.Protocol.Packets;
 
@@ -22,6 +23,9 @@ internal static class PublishHandler
         var broker = connection.Broker;
         var session = connection.Session!;
         broker.Metrics.MessageReceived();
+        // Its QoS 2 id, deliveries and retained message reach the disk together or not at all:
+        // an id stored without its messages would make the re-sent PUBLISH look delivered.
+        using var atomic = new AtomicRecording(broker.Store);
         var topic = version == ProtocolVersion.V500 ? connection.ResolveTopic(packet) : packet.Topic;
 
         if (packet.QoS == QualityOfService.ExactlyOnce && !session.BeginIncomingQos2(packet.PacketId))

@@ -29,6 +29,12 @@ internal static class SubscribeHandler
             // [MQTT-3.8.4-3] a subscription with an existing filter replaces it.
             var previous = session.SetSubscription(subscription);
             broker.Subscriptions.Subscribe(session, subscription);
+            if (session.IsEnded)
+            {
+                // The session ended while this ran (a takeover by a clean session): leave no subscription of it behind.
+                broker.Subscriptions.Unsubscribe(session, subscription);
+                return;
+            }
             codes[i] = (byte)request.QoS;
             // Retain Handling 0 sends retained messages, 1 only for a new subscription, 2 never [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11];
             // a shared subscription gets none (section 4.8.2).

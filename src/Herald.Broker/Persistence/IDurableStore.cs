@@ -57,4 +57,13 @@ public interface IDurableStore
 
     /// <summary>Runs <paramref name="callback"/> once everything recorded before this call is durable.</summary>
     void WhenDurable(Action<object?> callback, object? state);
+
+    /// <summary>
+    /// Changes recorded on this thread until the matching <see cref="EndAtomic"/> are committed in
+    /// one transaction: what one PUBLISH does (its QoS 2 id, its deliveries, its retained message),
+    /// or a session's end with the messages it hands on. Nests; no await in between.
+    /// </summary>
+    void BeginAtomic();
+
+    void EndAtomic();
 }

@@ -13,8 +13,12 @@ namespace Herald.Broker.Sessions;
 /// </summary>
 public sealed partial class Session
 {
-    /// <summary>The store to record changes in, when there is one and this session outlives its connection.</summary>
-    private IDurableStore? Journal => _expiryInterval > 0 ? _broker.Store : null;
+    /// <summary>
+    /// The store to record changes in, when there is one and this session outlives its connection.
+    /// None once ended: a handler still running on its old connection must not write under a
+    /// client id that a new session may own by now.
+    /// </summary>
+    private IDurableStore? Journal => _expiryInterval > 0 && !_ended ? _broker.Store : null;
 
     /// <summary>
     /// Rebuilds a stored session, detached, for <see cref="Broker.Restore"/>, which then gives it
@@ -64,6 +68,17 @@ public sealed partial class Session
                 StartExpiry(TimeSpan.FromSeconds(stored.ExpiryInterval) - away);
             if (stored.Will is { } will)
                 DelayWill(will.Will, will.DueAt - now);
+        }
+    }
+
+    /// <summary>Deletes the stored session once it ended and what it held was handed on; see <see cref="Broker.EndSession"/>.</summary>
+    internal void DeleteRecord()
+    {
+        lock (_gate)
+        {
+            if (_stored)
+                _broker.Store!.DeleteSession(ClientId);
+            _stored = false;
         }
     }
 

@@ -105,7 +105,7 @@ public sealed partial class Session
         while (IsSendable && _inflight.SentCount < _inflight.Capacity && _inflight.TryGetUnsent(out var packetId, out var unsent))
         {
             _inflight.Update(packetId, unsent with { Unsent = false });
-            _connection!.TrySend(OutboundPacket.Publish(unsent.Delivery, packetId, dup: true));
+            SendWhenDurable(_connection!, OutboundPacket.Publish(unsent.Delivery, packetId, dup: true));
         }
         while (IsSendable && _inflight.HasRoom && _queue.TryDequeue(out var queued))
         {

@@ -1,6 +1,7 @@
 using Herald.Broker.Connections;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Messages;
+using Herald.Broker.Persistence;
 using Herald.Broker.Routing;
 using Herald.Protocol;
 using Herald.Protocol.Packets;
@@ -66,6 +67,12 @@ public sealed partial class Session
     public bool IsPersistent => ExpiryInterval > 0;
 
     public bool IsConnected => Connection is not null;
+
+    /// <summary>True once the broker ended the session (clean start, expiry, takeover by a clean session).</summary>
+    internal bool IsEnded
+    {
+        get { lock (_gate) return _ended; }
+    }
 
     /// <summary>The connection attached to this session, if its client is online.</summary>
     public ClientConnection? Connection
@@ -180,6 +187,8 @@ public sealed partial class Session
     {
         lock (_gate)
         {
+            if (_ended)
+                return null;
             _subscriptions.Remove(subscription.Filter, out var previous);
             _subscriptions.Add(subscription.Filter, subscription);
             Journal?.SaveSubscription(ClientId, subscription);
@@ -227,14 +236,16 @@ public sealed partial class Session
             var sent = 0;
             foreach (var (packetId, entry) in _inflight.Entries.ToList())
             {
+                // Behind the store like the first sends: a PUBREL whose state is not yet durable
+                // would, after a crash, be followed by the PUBLISH again.
                 if (entry.State == InflightState.AwaitingPubComp)
                 {
-                    connection.TrySend(OutboundPacket.Ack(PacketType.PubRel, packetId));
+                    SendWhenDurable(connection, OutboundPacket.Ack(PacketType.PubRel, packetId));
                     sent++;
                 }
                 else if (sent < _inflight.Capacity)
                 {
-                    connection.TrySend(OutboundPacket.Publish(entry.Delivery, packetId, dup: true));
+                    SendWhenDurable(connection, OutboundPacket.Publish(entry.Delivery, packetId, dup: true));
                     sent++;
                 }
                 else
@@ -298,9 +309,6 @@ public sealed partial class Session
             }
             _inflight.Clear();
             _queue.Clear();
-            if (_stored)
-                _broker.Store!.DeleteSession(ClientId);
-            _stored = false;
             return (will, shared);
         }
     }
@@ -309,6 +317,8 @@ public sealed partial class Session
 
     private void PublishPendingWill()
     {
+        // The will is published and its record deleted in one commit.
+        using var atomic = new AtomicRecording(_broker.Store);
         ConnectWill? will;
         lock (_gate)
         {

@@ -73,6 +73,29 @@ internal sealed class DurableTestBroker : IDisposable
         (_store, _broker) = (store, broker);
     }
 
+    /// <summary>
+    /// A kill -9 now, while the writer is paused (<see cref="PauseWriter"/>): copies the file as
+    /// committed so far, lets the writer go on and stop, puts the copy back and starts on it, so
+    /// only what was committed before the pause survives.
+    /// </summary>
+    public void CrashKeepingCommitted(IDisposable pausedWriter)
+    {
+        var snapshot = Directory.CreateDirectory(Path.Combine(_directory, "crash")).FullName;
+        string[] files = [DatabasePath, DatabasePath + "-wal"];
+        foreach (var file in files.Where(File.Exists))
+            File.Copy(file, Path.Combine(snapshot, Path.GetFileName(file)), overwrite: true);
+        pausedWriter.Dispose();
+        Stop();
+        foreach (var file in files)
+        {
+            File.Delete(file);
+            var copy = Path.Combine(snapshot, Path.GetFileName(file));
+            if (File.Exists(copy))
+                File.Move(copy, file);
+        }
+        Start();
+    }
+
     /// <summary><see cref="Kill"/>, then <see cref="Start"/> on the same file.</summary>
     public void Restart(TimeSpan downtime = default)
     {

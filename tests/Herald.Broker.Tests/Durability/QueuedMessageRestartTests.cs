@@ -147,6 +147,7 @@ public sealed class QueuedMessageRestartTests
         Assert.Equal(2, broker.Rows("deliveries")); // s2 past PUBREC, s3 queued
         broker.Start();
         s2 = await broker.ConnectAsync("s2", cleanSession: false);
+        await broker.DurableAsync(); // re-sent PUBREL waits for the store like the first one
         s2.AssertReceived(new AckPacket(PacketType.PubRel, 1));
         await s2.PubCompAsync(1);
         var s3 = await broker.ConnectAsync("s3", cleanSession: false);
