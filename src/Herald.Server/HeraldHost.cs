@@ -49,7 +49,9 @@ public static class HeraldHost
         });
         builder.Services.AddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.AddSingleton<IRetainedStore, InMemoryRetainedStore>();
-        builder.Services.AddSingleton<IAuthenticator, AnonymousAuthenticator>();
+        var users = SqliteUserStore.Open(Path.Combine(options.DataDir, "auth.db"), TimeProvider.System);
+        builder.Services.AddSingleton<IUserStore>(users);
+        builder.Services.AddSingleton<IAuthenticator>(new PasswordAuthenticator(users, options.AllowsAnonymous, TimeProvider.System));
         builder.Services.AddSingleton<BrokerMetrics>();
         var stored = AddStore(builder, options);
         builder.Services.AddSingleton(services =>
@@ -126,6 +128,22 @@ public static class HeraldHost
         var options = HttpsTls(certificate);
         options.OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null;
         return options;
+    }
+
+    /// <summary>
+    /// The options as the server would read them (appsettings.json in the current directory,
+    /// environment variables, then <paramref name="args"/>), for the CLI verbs.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The configuration is invalid; the message says which key.</exception>
+    public static HeraldOptions ReadOptions(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(Directory.GetCurrentDirectory())
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args)
+            .Build();
+        return BindOptions(configuration);
     }
 
     private static HeraldOptions BindOptions(IConfiguration configuration)

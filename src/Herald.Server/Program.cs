@@ -1,14 +1,17 @@
 using Herald.Server;
+using Herald.Server.Cli;
 using Herald.Server.Configuration;
 using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Connections;
 
-// Verbs on the one executable: `herald serve` (the default) now; user and ACL verbs later.
+// Verbs on the one executable: `herald serve` (the default) and `herald user ...`.
 var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
-var rest = verb == "serve" && args.Length > 0 && args[0] == "serve" ? args[1..] : args;
+var rest = args.Length > 0 && args[0] == verb ? args[1..] : args;
+if (verb == "user")
+    return await UserCommand.RunAsync(rest, Console.In, Console.Out, Console.Error);
 if (verb != "serve")
 {
-    Console.Error.WriteLine($"herald: unknown command '{verb}'. Usage: herald [serve] [--Herald:Mqtt:Port=1883 ...]");
+    Console.Error.WriteLine($"herald: unknown command '{verb}'. Usage: herald [serve] [--Herald:Mqtt:Port=1883 ...] | {UserCommand.Usage}");
     return 2;
 }
 

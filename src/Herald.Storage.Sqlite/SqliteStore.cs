@@ -66,7 +66,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         {
             throw new StoreException($"cannot create the data directory {directory}: {e.Message}", e);
         }
-        CheckHeader(full);
+        Schema.CheckHeader(full);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = full,
@@ -79,12 +79,12 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         try
         {
             connection.Open();
-            Schema.CheckOwner(connection, full); // before anything below writes to the file
+            StoreSchema.Definition.CheckOwner(connection, full); // before anything below writes to the file
             // Exclusive: a second Herald on the same data directory is refused instead of sharing it.
             Schema.Execute(connection, "PRAGMA locking_mode = EXCLUSIVE");
             Schema.Execute(connection, "PRAGMA journal_mode = WAL");
             Schema.Execute(connection, $"PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")}");
-            Schema.Migrate(connection);
+            StoreSchema.Definition.Migrate(connection);
             return new SqliteStore(full, connection, time);
         }
         catch (SqliteException e)
@@ -270,25 +270,6 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         {
             CallbackFailed(_logger, e);
         }
-    }
-
-    private static void CheckHeader(string path)
-    {
-        if (!File.Exists(path))
-            return;
-        Span<byte> header = stackalloc byte[16];
-        int read;
-        try
-        {
-            using var file = File.OpenRead(path);
-            read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new StoreException($"cannot read the database {path}: {e.Message}", e);
-        }
-        if (read > 0 && (read < header.Length || !header.SequenceEqual("SQLite format 3\0"u8)))
-            throw new StoreException($"{path} is not a SQLite database (it does not start with SQLite's header); Herald leaves it untouched. Move it away or set Herald:DataDir to another directory.");
     }
 
     private static string Describe(SqliteException e) => e.SqliteErrorCode switch

@@ -28,11 +28,14 @@ public static class PasswordHash
     /// <summary>Whether <paramref name="encoded"/> is a hash this class can check.</summary>
     public static bool IsValid(string encoded) => TryParse(encoded, out _, out _, out _);
 
-    public static bool Verify(string password, string encoded)
+    public static bool Verify(string password, string encoded) => Verify(Encoding.UTF8.GetBytes(password), encoded);
+
+    /// <summary>Checks a password as CONNECT carries it: bytes, read by Mosquitto as UTF-8 text.</summary>
+    public static bool Verify(byte[] password, string encoded)
     {
         if (!TryParse(encoded, out var iterations, out var salt, out var expected))
             return false;
-        var bytes = Encoding.UTF8.GetBytes(password);
+        var bytes = password;
         var actual = iterations == 0
             ? SHA512.HashData([.. bytes, .. salt])
             : Rfc2898DeriveBytes.Pbkdf2(bytes, salt, iterations, HashAlgorithmName.SHA512, expected.Length);

@@ -10,6 +10,14 @@ public sealed class HeraldOptions
 
     public StorageOptions Storage { get; set; } = new();
 
+    public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>True when every listener (MQTT and HTTP, which carries MQTT over WebSocket) is on loopback.</summary>
+    public bool IsLoopbackOnly => ListenAddress.IsLoopback(Mqtt.Address) && ListenAddress.IsLoopback(Http.Address);
+
+    /// <summary>Whether clients without a username get in: as configured, else only on loopback.</summary>
+    public bool AllowsAnonymous => Auth.AllowAnonymous ?? IsLoopbackOnly;
+
     public MqttListenerOptions Mqtt { get; set; } = new();
 
     public HttpListenerOptions Http { get; set; } = new();

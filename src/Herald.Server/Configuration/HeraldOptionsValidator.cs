@@ -37,6 +37,12 @@ public static class HeraldOptionsValidator
         Range("Mqtt:TlsPort", options.Mqtt.TlsPort, 1, 65535);
         Range("Http:TlsPort", options.Http.TlsPort, 1, 65535);
 
+        if (!options.IsLoopbackOnly && options.Auth.AllowAnonymous is null)
+        {
+            errors.Add($"Herald:Auth:AllowAnonymous must be set when listening beyond loopback (Herald:Mqtt:Address '{options.Mqtt.Address}', "
+                + $"Herald:Http:Address '{options.Http.Address}'): false to require a username and password, true to let anonymous clients in from the network");
+        }
+
         // Checked whether TLS is on or not, so turning it on later cannot bring a clash.
         (string Key, int Port)[] ports =
         [

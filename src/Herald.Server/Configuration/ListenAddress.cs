@@ -12,6 +12,10 @@ public static class ListenAddress
     public static bool IsValid(string address) =>
         address is Localhost or Any || IPAddress.TryParse(address, out _);
 
+    /// <summary>Whether only this machine can reach the address.</summary>
+    public static bool IsLoopback(string address) =>
+        address == Localhost || (IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip));
+
     public static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
         switch (address)

@@ -1,3 +1,4 @@
+using Herald.Broker.Auth;
 using Herald.Server.Configuration;
 using Herald.Server.Mqtt;
 using Herald.Server.Tls;
@@ -13,6 +14,7 @@ public sealed partial class BrokerLifetime(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<BrokerLifetime> logger,
+    IUserStore users,
     StoreSummary? store = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -20,6 +22,7 @@ public sealed partial class BrokerLifetime(
         lifetime.ApplicationStarted.Register(() =>
         {
             LogCertificate();
+            LogAuthentication();
             if (store is null)
                 MemoryStorage(logger);
             else
@@ -32,6 +35,18 @@ public sealed partial class BrokerLifetime(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void LogAuthentication()
+    {
+        var count = users.ListUsersAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult().Count;
+        var anonymous = options.Value.AllowsAnonymous;
+        if (anonymous && count == 0)
+            AnonymousOnly(logger);
+        else if (anonymous)
+            AnonymousAndUsers(logger, count);
+        else
+            UsersOnly(logger, count);
+    }
 
     /// <summary>Every listener: <c>MQTT on ...; MQTT/TLS on ...; HTTP on ... (MQTT over WebSocket at /mqtt); HTTPS on ...</c>.</summary>
     private static string DescribeListeners(HeraldOptions o, bool tls)
@@ -72,6 +87,18 @@ public sealed partial class BrokerLifetime(
     [LoggerMessage(EventId = 206, Level = LogLevel.Warning,
         Message = "Storage is in memory only (Herald:Storage:Provider=Memory): sessions and retained messages are lost when the process ends")]
     private static partial void MemoryStorage(ILogger logger);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information,
+        Message = "Authentication: anonymous clients allowed and no users defined, so usernames are not checked (herald user add NAME to require passwords for named users)")]
+    private static partial void AnonymousOnly(ILogger logger);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information,
+        Message = "Authentication: anonymous clients allowed; a client giving a username must match one of {Users} users")]
+    private static partial void AnonymousAndUsers(ILogger logger, int users);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Information,
+        Message = "Authentication: username and password required ({Users} users; Herald:Auth:AllowAnonymous=false)")]
+    private static partial void UsersOnly(ILogger logger, int users);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information,
         Message = "TLS off: MQTT/TLS and HTTPS are not listening (set Herald:Tls:CertificatePath, or Herald:Tls:SelfSigned=true for a self-signed certificate)")]

@@ -1,0 +1,20 @@
+namespace Herald.Server.Configuration;
+
+/// <summary>The <c>Herald:Auth</c> section: who may connect.</summary>
+public sealed class AuthOptions
+{
+    /// <summary>
+    /// Whether clients without a username are let in. Unset: yes while every listener is on
+    /// loopback (as Mosquitto 2), and a listener on another address refuses to start until it is
+    /// set either way.
+    /// </summary>
+    public bool? AllowAnonymous { get; set; }
+
+    /// <summary>Where users live: <see cref="AuthProvider.Sqlite"/> is {DataDir}/auth.db.</summary>
+    public AuthProvider Provider { get; set; } = AuthProvider.Sqlite;
+}
+
+public enum AuthProvider
+{
+    Sqlite,
+}

@@ -1,0 +1,20 @@
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// The tables of auth.db: users (and, later, ACL rules). A file of its own beside herald.db because
+/// the CLI changes it while the server runs, where herald.db is held by the server alone.
+/// </summary>
+internal static class AuthSchema
+{
+    public static Schema Definition { get; } = new("auth.db", 0x48524C41, // "HRLA"
+    [
+        // 1: users with their password hashes.
+        """
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL, -- PasswordHash: $7$iterations$salt$hash
+            created_at INTEGER NOT NULL -- Unix ms
+        ) WITHOUT ROWID;
+        """,
+    ]);
+}

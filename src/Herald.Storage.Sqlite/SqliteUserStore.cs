@@ -1,0 +1,125 @@
+using Herald.Broker.Auth;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// Users in <c>{DataDir}/auth.db</c> (WAL, ordinary locking), shared by the running server, which
+/// reads a user when one logs in, and the <c>herald user</c> commands, which write. Each call
+/// takes a pooled connection of its own, so any thread may call.
+/// </summary>
+public sealed class SqliteUserStore : IUserStore
+{
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+
+    private SqliteUserStore(string connectionString, TimeProvider time)
+    {
+        _connectionString = connectionString;
+        _time = time;
+    }
+
+    public string Path { get; private init; } = "";
+
+    /// <summary>Opens (or creates) auth.db, checking it is Herald's and migrating it.</summary>
+    /// <exception cref="StoreException">The file cannot be used; the message names it and why.</exception>
+    public static SqliteUserStore Open(string path, TimeProvider time)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(full)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException($"cannot create the data directory {directory}: {e.Message}", e);
+        }
+        Schema.CheckHeader(full);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            DefaultTimeout = 5, // seconds a writer waits for another (a CLI command and the server)
+        }.ToString();
+        try
+        {
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            AuthSchema.Definition.CheckOwner(connection, full); // before anything below writes to the file
+            Schema.Execute(connection, "PRAGMA journal_mode = WAL");
+            AuthSchema.Definition.Migrate(connection);
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreException($"cannot use the database {full}: {e.Message}", e);
+        }
+        return new SqliteUserStore(connectionString, time) { Path = full };
+    }
+
+    public ValueTask<string?> FindPasswordHashAsync(string username, CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT password_hash FROM users WHERE username = $name";
+        command.Parameters.AddWithValue("$name", username);
+        return ValueTask.FromResult((string?)command.ExecuteScalar());
+    }
+
+    public ValueTask<bool> SaveUserAsync(string username, string passwordHash, CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var exists = connection.CreateCommand();
+        exists.CommandText = "SELECT count(*) FROM users WHERE username = $name";
+        exists.Parameters.AddWithValue("$name", username);
+        var isNew = (long)exists.ExecuteScalar()! == 0;
+        using var save = connection.CreateCommand();
+        save.CommandText = """
+            INSERT INTO users (username, password_hash, created_at) VALUES ($name, $hash, $now)
+            ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash
+            """;
+        save.Parameters.AddWithValue("$name", username);
+        save.Parameters.AddWithValue("$hash", passwordHash);
+        save.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        save.ExecuteNonQuery();
+        transaction.Commit();
+        return ValueTask.FromResult(isNew);
+    }
+
+    public ValueTask<bool> RemoveUserAsync(string username, CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM users WHERE username = $name";
+        command.Parameters.AddWithValue("$name", username);
+        return ValueTask.FromResult(command.ExecuteNonQuery() > 0);
+    }
+
+    public ValueTask<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT username FROM users ORDER BY username";
+        using var reader = command.ExecuteReader();
+        var users = new List<string>();
+        while (reader.Read())
+            users.Add(reader.GetString(0));
+        return ValueTask.FromResult<IReadOnlyList<string>>(users);
+    }
+
+    public ValueTask<bool> HasUsersAsync(CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM users)";
+        return ValueTask.FromResult((long)command.ExecuteScalar()! != 0);
+    }
+
+    private SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+}
