@@ -14,8 +14,27 @@ internal sealed class Schema(string fileName, int applicationId, string[] migrat
 
     public int Version => migrations.Length;
 
-    /// <summary>Refuses a file that is not a SQLite database at all, before SQLite opens (and could write) it.</summary>
-    public static void CheckHeader(string path)
+    /// <summary>
+    /// The full path of a database file about to be opened: its directory made, and an existing
+    /// file refused unless it is a SQLite database, before SQLite opens (and could write) it.
+    /// </summary>
+    public static string PrepareFile(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException($"cannot create the data directory {directory}: {e.Message}", e);
+        }
+        CheckHeader(full);
+        return full;
+    }
+
+    private static void CheckHeader(string path)
     {
         if (!File.Exists(path))
             return;

@@ -56,17 +56,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
     /// <exception cref="StoreException">The file cannot be used; the message names it and why.</exception>
     public static SqliteStore Open(string path, SqliteSynchronous synchronous, TimeProvider time)
     {
-        var full = System.IO.Path.GetFullPath(path);
-        var directory = System.IO.Path.GetDirectoryName(full)!;
-        try
-        {
-            Directory.CreateDirectory(directory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new StoreException($"cannot create the data directory {directory}: {e.Message}", e);
-        }
-        Schema.CheckHeader(full);
+        var full = Schema.PrepareFile(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = full,
