@@ -28,6 +28,7 @@ public sealed class Broker : IDisposable
     private readonly ITimer _purgeTimer;
     private readonly Lock _retainedGate = new(); // memory and disk take retained messages in the same order
     private long _lastMessageId;
+    private volatile AclPolicy _acl = AclPolicy.Empty;
 
     public Broker(
         BrokerOptions options,
@@ -60,6 +61,13 @@ public sealed class Broker : IDisposable
     public IDurableStore? Store { get; }
 
     public SubscriptionTree Subscriptions { get; } = new();
+
+    /// <summary>The ACL rules in force, replaced whole when they change; checked from every client's next packet on.</summary>
+    public AclPolicy Acl
+    {
+        get => _acl;
+        set => _acl = value;
+    }
 
     public TimeProvider Time { get; }
 

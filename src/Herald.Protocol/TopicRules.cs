@@ -34,6 +34,67 @@ public static class TopicRules
         return true;
     }
 
+    /// <summary>
+    /// Whether a topic name matches a filter (section 4.7): '+' one level, '#' the rest and the
+    /// parent level; a filter starting with a wildcard does not match a '$' topic [MQTT-4.7.2-1].
+    /// </summary>
+    public static bool Matches(ReadOnlySpan<char> filter, ReadOnlySpan<char> topic)
+    {
+        if (topic.Length > 0 && topic[0] == '$' && filter.Length > 0 && filter[0] is SingleLevelWildcard or MultiLevelWildcard)
+            return false;
+        while (true)
+        {
+            var filterLevel = NextLevel(ref filter, out var filterDone);
+            if (filterLevel is [MultiLevelWildcard])
+                return true;
+            var topicLevel = NextLevel(ref topic, out var topicDone);
+            if (!(filterLevel is [SingleLevelWildcard] || filterLevel.SequenceEqual(topicLevel)))
+                return false;
+            if (filterDone || topicDone)
+                return filterDone && topicDone || (topicDone && filter is [MultiLevelWildcard]);
+        }
+    }
+
+    /// <summary>
+    /// Whether every topic <paramref name="inner"/> can match is matched by <paramref name="outer"/>:
+    /// "a/#" covers "a/+/c", "a/+" does not cover "a/#". How an ACL filter bounds a subscription.
+    /// </summary>
+    public static bool Covers(ReadOnlySpan<char> outer, ReadOnlySpan<char> inner)
+    {
+        if (inner.Length > 0 && inner[0] == '$' && outer.Length > 0 && outer[0] is SingleLevelWildcard or MultiLevelWildcard)
+            return false;
+        while (true)
+        {
+            var outerLevel = NextLevel(ref outer, out var outerDone);
+            if (outerLevel is [MultiLevelWildcard])
+                return true;
+            var innerLevel = NextLevel(ref inner, out var innerDone);
+            if (innerLevel is [MultiLevelWildcard])
+                return false;
+            if (!(outerLevel is [SingleLevelWildcard] || outerLevel.SequenceEqual(innerLevel)))
+                return false;
+            if (outerDone || innerDone)
+                return outerDone && innerDone || (innerDone && outer is [MultiLevelWildcard]);
+        }
+    }
+
+    /// <summary>Takes the first level off <paramref name="rest"/>; <paramref name="last"/> when it was the last.</summary>
+    private static ReadOnlySpan<char> NextLevel(ref ReadOnlySpan<char> rest, out bool last)
+    {
+        var end = rest.IndexOf(LevelSeparator);
+        if (end < 0)
+        {
+            var level = rest;
+            rest = [];
+            last = true;
+            return level;
+        }
+        var head = rest[..end];
+        rest = rest[(end + 1)..];
+        last = false;
+        return head;
+    }
+
     public const string SharePrefix = "$share/";
 
     /// <summary>A shared subscription filter: <c>$share/{ShareName}/{filter}</c> (section 4.8.2).</summary>

@@ -51,6 +51,8 @@ public static class HeraldHost
         builder.Services.AddSingleton<IRetainedStore, InMemoryRetainedStore>();
         var users = SqliteUserStore.Open(Path.Combine(options.DataDir, "auth.db"), TimeProvider.System);
         builder.Services.AddSingleton<IUserStore>(users);
+        builder.Services.AddSingleton<IAclStore>(users);
+        builder.Services.AddHostedService<AclRefresher>();
         builder.Services.AddSingleton<IAuthenticator>(new PasswordAuthenticator(users, options.AllowsAnonymous, TimeProvider.System));
         builder.Services.AddSingleton<BrokerMetrics>();
         var stored = AddStore(builder, options);

@@ -9,9 +9,11 @@ var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
 var rest = args.Length > 0 && args[0] == verb ? args[1..] : args;
 if (verb == "user")
     return await UserCommand.RunAsync(rest, Console.In, Console.Out, Console.Error);
+if (verb == "acl")
+    return await AclCommand.RunAsync(rest, Console.Out, Console.Error);
 if (verb != "serve")
 {
-    Console.Error.WriteLine($"herald: unknown command '{verb}'. Usage: herald [serve] [--Herald:Mqtt:Port=1883 ...] | {UserCommand.Usage}");
+    Console.Error.WriteLine($"herald: unknown command '{verb}'. Usage: herald [serve] [--Herald:Mqtt:Port=1883 ...] | {UserCommand.Usage} | {AclCommand.Usage}");
     return 2;
 }
 

@@ -16,5 +16,17 @@ internal static class AuthSchema
             created_at INTEGER NOT NULL -- Unix ms
         ) WITHOUT ROWID;
         """,
+        // 2: ACL rules, and a version every change of them bumps, which the server polls.
+        """
+        CREATE TABLE acl_rules (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL CHECK (subject IN ('user', 'client', 'everyone')),
+            principal TEXT, -- the username, or the client-id pattern ('*' any run of characters)
+            access TEXT NOT NULL CHECK (access IN ('read', 'write', 'readwrite', 'deny')),
+            topic TEXT NOT NULL -- a topic filter; %u and %c stand for the username and client id
+        );
+        CREATE TABLE acl_version (version INTEGER NOT NULL);
+        INSERT INTO acl_version (version) VALUES (0);
+        """,
     ]);
 }

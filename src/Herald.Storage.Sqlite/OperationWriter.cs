@@ -42,9 +42,9 @@ internal sealed class OperationWriter : IDisposable
         _time = time;
         _deliveriesPerMessage = deliveriesPerMessage;
         _saveSession = Prepare("""
-            INSERT INTO sessions (client_id, expiry_interval) VALUES ($client, $expiry)
-            ON CONFLICT (client_id) DO UPDATE SET expiry_interval = excluded.expiry_interval
-            """, "$client", "$expiry");
+            INSERT INTO sessions (client_id, expiry_interval, username) VALUES ($client, $expiry, $username)
+            ON CONFLICT (client_id) DO UPDATE SET expiry_interval = excluded.expiry_interval, username = excluded.username
+            """, "$client", "$expiry", "$username");
         _saveDisconnected = Prepare("UPDATE sessions SET disconnected_at = $at WHERE client_id = $client", "$client", "$at");
         _sessionMessages = Prepare("SELECT message_id FROM deliveries WHERE client_id = $client", "$client");
         _deleteSession = Prepare("""
@@ -138,7 +138,7 @@ internal sealed class OperationWriter : IDisposable
         switch (operation.Kind)
         {
             case OperationKind.SaveSession:
-                Run(_saveSession, transaction, operation.ClientId, (long)operation.ExpiryInterval);
+                Run(_saveSession, transaction, operation.ClientId, (long)operation.ExpiryInterval, operation.Username);
                 break;
             case OperationKind.SaveDisconnected:
                 Run(_saveDisconnected, transaction, operation.ClientId, operation.UnixMilliseconds);

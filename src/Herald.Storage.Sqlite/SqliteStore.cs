@@ -115,7 +115,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         return this;
     }
 
-    public void SaveSession(string clientId, uint expiryInterval) => Enqueue(StoreOperation.SaveSession(clientId, expiryInterval));
+    public void SaveSession(string clientId, uint expiryInterval, string? username) => Enqueue(StoreOperation.SaveSession(clientId, expiryInterval, username));
 
     public void SaveDisconnected(string clientId, DateTimeOffset? at) => Enqueue(StoreOperation.SaveDisconnected(clientId, at));
 

@@ -8,7 +8,7 @@ namespace Herald.Storage.Sqlite;
 /// reads a user when one logs in, and the <c>herald user</c> commands, which write. Each call
 /// takes a pooled connection of its own, so any thread may call.
 /// </summary>
-public sealed class SqliteUserStore : IUserStore
+public sealed class SqliteUserStore : IUserStore, IAclStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;
@@ -105,6 +105,61 @@ public sealed class SqliteUserStore : IUserStore
         command.CommandText = "SELECT EXISTS (SELECT 1 FROM users)";
         return ValueTask.FromResult((long)command.ExecuteScalar()! != 0);
     }
+
+    public ValueTask<IReadOnlyList<AclRule>> ListRulesAsync(CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, subject, principal, access, topic FROM acl_rules ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var rules = new List<AclRule>();
+        while (reader.Read())
+        {
+            rules.Add(new AclRule(reader.GetInt64(0), Enum.Parse<AclSubject>(reader.GetString(1), ignoreCase: true),
+                reader.IsDBNull(2) ? null : reader.GetString(2), Enum.Parse<AclAccess>(reader.GetString(3), ignoreCase: true), reader.GetString(4)));
+        }
+        return ValueTask.FromResult<IReadOnlyList<AclRule>>(rules);
+    }
+
+    public ValueTask<AclRule> AddRuleAsync(AclRule rule, CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO acl_rules (subject, principal, access, topic) VALUES ($subject, $principal, $access, $topic) RETURNING id";
+        insert.Parameters.AddWithValue("$subject", rule.Subject.ToString().ToLowerInvariant());
+        insert.Parameters.AddWithValue("$principal", (object?)rule.Principal ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$access", rule.Access.ToString().ToLowerInvariant());
+        insert.Parameters.AddWithValue("$topic", rule.Topic);
+        var id = (long)insert.ExecuteScalar()!;
+        BumpVersion(connection);
+        transaction.Commit();
+        return ValueTask.FromResult(rule with { Id = id });
+    }
+
+    public ValueTask<bool> RemoveRuleAsync(long id, CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM acl_rules WHERE id = $id";
+        delete.Parameters.AddWithValue("$id", id);
+        var removed = delete.ExecuteNonQuery() > 0;
+        if (removed)
+            BumpVersion(connection);
+        transaction.Commit();
+        return ValueTask.FromResult(removed);
+    }
+
+    public ValueTask<long> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version FROM acl_version";
+        return ValueTask.FromResult((long)command.ExecuteScalar()!);
+    }
+
+    private static void BumpVersion(SqliteConnection connection) => Schema.Execute(connection, "UPDATE acl_version SET version = version + 1");
 
     private SqliteConnection OpenConnection()
     {

@@ -27,16 +27,19 @@ internal sealed class StateReader(SqliteConnection connection, TimeProvider time
         ReadWills();
         var retained = ReadRetained();
         var sessions = _sessions.Values.Select(s => new StoredSession(
-            s.ClientId, s.ExpiryInterval, s.DisconnectedAt, s.Subscriptions, s.Deliveries, s.IncomingQos2, s.Will)).ToList();
+            s.ClientId, s.ExpiryInterval, s.Username, s.DisconnectedAt, s.Subscriptions, s.Deliveries, s.IncomingQos2, s.Will)).ToList();
         return new StoredState(sessions, retained, _lastMessageId);
     }
 
     private void ReadSessions()
     {
-        foreach (var row in Query("SELECT client_id, expiry_interval, disconnected_at FROM sessions"))
+        foreach (var row in Query("SELECT client_id, expiry_interval, disconnected_at, username FROM sessions"))
         {
             var clientId = row.GetString(0);
-            _sessions[clientId] = new SessionParts(clientId, (uint)row.GetInt64(1), row.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(2)));
+            _sessions[clientId] = new SessionParts(clientId, (uint)row.GetInt64(1), row.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(2)))
+            {
+                Username = row.IsDBNull(3) ? null : row.GetString(3),
+            };
         }
     }
 
@@ -141,6 +144,7 @@ internal sealed class StateReader(SqliteConnection connection, TimeProvider time
         public string ClientId { get; } = clientId;
         public uint ExpiryInterval { get; } = expiryInterval;
         public DateTimeOffset? DisconnectedAt { get; } = disconnectedAt;
+        public string? Username { get; init; }
         public List<(TopicSubscription, int?)> Subscriptions { get; } = [];
         public List<StoredDelivery> Deliveries { get; } = [];
         public List<ushort> IncomingQos2 { get; } = [];

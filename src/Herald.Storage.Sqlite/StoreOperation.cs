@@ -56,6 +56,7 @@ internal readonly struct StoreOperation
     public Message Message => (Message)Item!;
     public Subscription Subscription => (Subscription)Item!;
     public string Filter => (string)Item!;
+    public string? Username => (string?)Item;
     public ConnectWill? Will => (ConnectWill?)Item;
     public InflightState InflightState => (InflightState)Small;
     public Action<object?> Callback => (Action<object?>)Item!;
@@ -63,7 +64,8 @@ internal readonly struct StoreOperation
     /// <summary>For <see cref="OperationKind.AddDelivery"/>: the delivery's fields besides the message.</summary>
     public QueuedMessage Delivery => (QueuedMessage)State!;
 
-    public static StoreOperation SaveSession(string clientId, uint expiryInterval) => new(OperationKind.SaveSession, clientId, number: expiryInterval);
+    public static StoreOperation SaveSession(string clientId, uint expiryInterval, string? username) =>
+        new(OperationKind.SaveSession, clientId, username, number: expiryInterval);
 
     public static StoreOperation SaveDisconnected(string clientId, DateTimeOffset? at) =>
         new(OperationKind.SaveDisconnected, clientId, number: at?.ToUnixTimeMilliseconds() ?? long.MinValue);

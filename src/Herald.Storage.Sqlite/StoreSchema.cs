@@ -10,6 +10,7 @@ internal static class StoreSchema
         CREATE TABLE sessions (
             client_id TEXT PRIMARY KEY,
             expiry_interval INTEGER NOT NULL,
+            username TEXT, -- its client's last login, for the ACL while it is away
             disconnected_at INTEGER -- Unix ms; null while connected
         ) WITHOUT ROWID;
         CREATE TABLE subscriptions (

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Herald.Broker.Auth;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Handlers;
 using Herald.Broker.Messages;
@@ -46,6 +47,12 @@ public sealed class ClientConnection
 
     /// <summary>The client id once CONNECT is accepted; empty before.</summary>
     public string ClientId { get; private set; } = "";
+
+    /// <summary>The username the client logged in with; null for an anonymous client.</summary>
+    public string? Username { get; private set; }
+
+    /// <summary>This client's publish and subscribe decisions; the read loop alone uses them.</summary>
+    internal AclDecisions Acl { get; } = new();
 
     public ProtocolVersion Version { get; private set; } = ProtocolVersion.V311;
 
@@ -180,6 +187,7 @@ public sealed class ClientConnection
     internal void Accept(string clientId, ConnectPacket packet, Session session, ushort keepAliveSeconds)
     {
         ClientId = clientId;
+        Username = packet.Username;
         Version = packet.Version;
         Session = session;
         KeepAliveSeconds = keepAliveSeconds;

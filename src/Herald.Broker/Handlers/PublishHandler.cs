@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Unicode;
+using Herald.Broker.Auth;
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
 using Herald.Broker.Persistence;
@@ -45,6 +46,12 @@ internal static class PublishHandler
             if (packet.QoS == QualityOfService.AtMostOnce)
                 throw PacketException.Protocol(ReasonCode.PayloadFormatInvalid, "payload declared UTF-8 is not UTF-8");
             reason = ReasonCode.PayloadFormatInvalid;
+        }
+        else if (!connection.Acl.Allows(broker.Acl, AclCheck.Publish, topic, connection.ClientId, connection.Username))
+        {
+            // Not routed. MQTT 5 says why in PUBACK/PUBREC; a 3.1.1 client is acknowledged as
+            // usual, having no way to hear it, as Mosquitto does.
+            reason = ReasonCode.NotAuthorized;
         }
         else
         {

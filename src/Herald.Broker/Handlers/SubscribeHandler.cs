@@ -1,3 +1,4 @@
+using Herald.Broker.Auth;
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
 using Herald.Broker.Routing;
@@ -23,6 +24,12 @@ internal static class SubscribeHandler
             if (TopicRules.IsShared(request.Filter) && !TopicRules.TrySplitShared(request.Filter, out _, out _))
             {
                 codes[i] = v5 ? (byte)ReasonCode.TopicFilterInvalid : SubAckPacket.Failure; // [MQTT-4.8.2-1] [MQTT-4.8.2-2]
+                continue;
+            }
+            var topicFilter = TopicRules.TrySplitShared(request.Filter, out _, out var sharedFilter) ? sharedFilter : request.Filter;
+            if (!connection.Acl.Allows(broker.Acl, AclCheck.Subscribe, topicFilter, connection.ClientId, connection.Username))
+            {
+                codes[i] = v5 ? (byte)ReasonCode.NotAuthorized : SubAckPacket.Failure;
                 continue;
             }
             var subscription = new Subscription(request, subscriptionId);

@@ -19,7 +19,8 @@ public interface IDurableStore
     /// <summary>Reads everything stored, once, before the broker serves clients.</summary>
     StoredState Load();
 
-    void SaveSession(string clientId, uint expiryInterval);
+    /// <summary>The session, its expiry and the username its client last logged in with (for the ACL while it is away).</summary>
+    void SaveSession(string clientId, uint expiryInterval, string? username);
 
     /// <summary>The session's client went away at <paramref name="at"/>; its expiry counts from then.</summary>
     void SaveDisconnected(string clientId, DateTimeOffset? at);

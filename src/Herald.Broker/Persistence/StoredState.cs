@@ -12,6 +12,7 @@ public sealed record StoredState(IReadOnlyList<StoredSession> Sessions, IReadOnl
 public sealed record StoredSession(
     string ClientId,
     uint ExpiryInterval,
+    string? Username,
     DateTimeOffset? DisconnectedAt,
     IReadOnlyList<(TopicSubscription Request, int? SubscriptionId)> Subscriptions,
     IReadOnlyList<StoredDelivery> Deliveries,

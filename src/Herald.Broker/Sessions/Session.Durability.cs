@@ -27,7 +27,7 @@ public sealed partial class Session
     /// </summary>
     internal static Session Restore(Broker broker, StoredSession stored)
     {
-        var session = new Session(broker, stored.ClientId, stored.ExpiryInterval) { _stored = true };
+        var session = new Session(broker, stored.ClientId, stored.ExpiryInterval) { _stored = true, _username = stored.Username };
         foreach (var packetId in stored.IncomingQos2)
             session._incomingQos2.Add(packetId);
         return session;
@@ -89,7 +89,7 @@ public sealed partial class Session
             return;
         if (_expiryInterval > 0)
         {
-            store.SaveSession(ClientId, _expiryInterval);
+            store.SaveSession(ClientId, _expiryInterval, _username);
             _stored = true;
         }
         else if (_stored)

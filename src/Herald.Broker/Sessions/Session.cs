@@ -1,3 +1,4 @@
+using Herald.Broker.Auth;
 using Herald.Broker.Connections;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Messages;
@@ -38,6 +39,8 @@ public sealed partial class Session
     private bool _ended;
     private long _sequence; // the last delivery's
     private bool _stored; // recorded in the durable store
+    private readonly AclDecisions _acl = new();
+    private string? _username; // of the client that last connected, for the ACL
 
     internal Session(Broker broker, string clientId, uint expiryInterval)
     {
@@ -113,6 +116,10 @@ public sealed partial class Session
         {
             var delivery = new QueuedMessage(message, qos, retain, subscriptionIds, group, _sequence + 1);
             if (_ended)
+                return true;
+            // Read access is checked on every delivery, retained ones included, so a changed rule
+            // holds back messages of subscriptions made before it.
+            if (!_acl.Allows(_broker.Acl, AclCheck.Receive, message.Topic, ClientId, _username))
                 return true;
             if (message.RemainingExpiry(_broker.Time) == 0)
             {
@@ -224,6 +231,11 @@ public sealed partial class Session
         lock (_gate)
         {
             _connection = connection;
+            if (_username != connection.Username)
+            {
+                _username = connection.Username;
+                Journal?.SaveSession(ClientId, _expiryInterval, _username);
+            }
             _dropLogged = false;
             _inflight.Capacity = Math.Min(_broker.Options.MaxInflightMessages, connection.ClientReceiveMaximum);
             CancelTimers();

@@ -1,6 +1,4 @@
 using Herald.Broker.Auth;
-using Herald.Server.Configuration;
-using Herald.Storage.Sqlite;
 
 namespace Herald.Server.Cli;
 
@@ -17,27 +15,11 @@ public static class UserCommand
     /// <summary>Runs the command; returns the exit code (0 done, 1 nothing to do, 2 bad usage or store).</summary>
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
-        var (words, password, settings) = Split(args);
-        HeraldOptions options;
-        try
-        {
-            options = HeraldHost.ReadOptions(settings);
-        }
-        catch (ConfigurationException e)
-        {
-            await error.WriteLineAsync($"herald: invalid configuration: {e.Message}");
+        var command = CommandLine.Parse(args, ["password"]);
+        var words = command.Words;
+        var password = command.Option("password");
+        if (await command.OpenAuthStoreAsync(error) is not { } users)
             return 2;
-        }
-        SqliteUserStore users;
-        try
-        {
-            users = SqliteUserStore.Open(Path.Combine(options.DataDir, "auth.db"), TimeProvider.System);
-        }
-        catch (StoreException e)
-        {
-            await error.WriteLineAsync($"herald: {e.Message}");
-            return 2;
-        }
         switch (words)
         {
             case ["add", var name]:
@@ -72,25 +54,5 @@ public static class UserCommand
     {
         await error.WriteLineAsync($"herald: {message}");
         return 2;
-    }
-
-    /// <summary>The command's own words and <c>--password</c>, apart from configuration switches (<c>--Herald:...</c>).</summary>
-    private static (List<string> Words, string? Password, string[] Settings) Split(string[] args)
-    {
-        var words = new List<string>();
-        var settings = new List<string>();
-        string? password = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--password" && i + 1 < args.Length)
-                password = args[++i];
-            else if (args[i].StartsWith("--password=", StringComparison.Ordinal))
-                password = args[i]["--password=".Length..];
-            else if (args[i].StartsWith("--", StringComparison.Ordinal))
-                settings.Add(args[i]);
-            else
-                words.Add(args[i]);
-        }
-        return (words, password, [.. settings]);
     }
 }

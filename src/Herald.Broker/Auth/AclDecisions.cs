@@ -1,0 +1,43 @@
+namespace Herald.Broker.Auth;
+
+/// <summary>What a client asks to do, for <see cref="AclDecisions"/>.</summary>
+internal enum AclCheck
+{
+    Publish,
+    Subscribe,
+    Receive,
+}
+
+/// <summary>
+/// One client's ACL decisions, remembered per topic and access until the policy is replaced (the
+/// rules changed) or it holds <see cref="Capacity"/> of them. Not thread-safe: its owner
+/// serialises access (the read loop for publish and subscribe, the session lock for delivery).
+/// </summary>
+internal sealed class AclDecisions
+{
+    private const int Capacity = 256;
+
+    private readonly Dictionary<(string Topic, AclCheck Check), bool> _decisions = [];
+    private AclPolicy? _policy;
+
+    public bool Allows(AclPolicy policy, AclCheck check, string topic, string clientId, string? username)
+    {
+        if (policy.IsEmpty)
+            return true;
+        if (!ReferenceEquals(policy, _policy) || _decisions.Count >= Capacity)
+        {
+            _decisions.Clear();
+            _policy = policy;
+        }
+        if (_decisions.TryGetValue((topic, check), out var allowed))
+            return allowed;
+        allowed = check switch
+        {
+            AclCheck.Publish => policy.CanWrite(clientId, username, topic),
+            AclCheck.Subscribe => policy.CanSubscribe(clientId, username, topic),
+            _ => policy.CanRead(clientId, username, topic),
+        };
+        _decisions[(topic, check)] = allowed;
+        return allowed;
+    }
+}
