@@ -20,7 +20,7 @@ internal static class AuthSchema
         """
         CREATE TABLE acl_rules (
             id INTEGER PRIMARY KEY,
-            subject TEXT NOT NULL CHECK (subject IN ('user', 'client', 'everyone')),
+            subject TEXT NOT NULL CHECK (subject IN ('user', 'client', 'everyone', 'anonymous')),
             principal TEXT, -- the username, or the client-id pattern ('*' any run of characters)
             access TEXT NOT NULL CHECK (access IN ('read', 'write', 'readwrite', 'deny')),
             topic TEXT NOT NULL -- a topic filter; %u and %c stand for the username and client id

@@ -59,6 +59,7 @@ public sealed class AclPolicy(IReadOnlyList<AclRule> rules)
     {
         AclSubject.User => username is not null && rule.Principal == username,
         AclSubject.Client => rule.Principal is not null && MatchesPattern(rule.Principal, clientId),
+        AclSubject.Anonymous => username is null,
         _ => true,
     };
 

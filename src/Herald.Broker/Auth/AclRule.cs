@@ -11,6 +11,9 @@ public enum AclSubject
 
     /// <summary>Every client (Mosquitto's <c>pattern</c> lines).</summary>
     Everyone,
+
+    /// <summary>Clients without a username (Mosquitto's <c>topic</c> lines before any <c>user</c> line).</summary>
+    Anonymous,
 }
 
 /// <summary>What an ACL rule grants: read (subscribe and receive), write (publish), both, or takes away (deny).</summary>

@@ -4,22 +4,22 @@ using Herald.Protocol;
 namespace Herald.Server.Cli;
 
 /// <summary>
-/// <c>herald acl add (--user NAME | --client PATTERN | --everyone) --topic FILTER --access read|write|readwrite|deny</c>,
+/// <c>herald acl add (--user NAME | --client PATTERN | --everyone | --anonymous) --topic FILTER --access read|write|readwrite|deny</c>,
 /// <c>herald acl list</c>, <c>herald acl remove ID</c>: the ACL rules of the configured data
 /// directory; a running server applies a change within a second, to connected clients too.
 /// </summary>
 public static class AclCommand
 {
-    public const string Usage = "herald acl add (--user NAME | --client PATTERN | --everyone) --topic FILTER --access read|write|readwrite|deny | herald acl list | herald acl remove ID";
+    public const string Usage = "herald acl add (--user NAME | --client PATTERN | --everyone | --anonymous) --topic FILTER --access read|write|readwrite|deny | herald acl list | herald acl remove ID";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var command = CommandLine.Parse(args, ["user", "client", "topic", "access"], ["everyone"]);
+        var command = CommandLine.Parse(args, ["user", "client", "topic", "access"], ["everyone", "anonymous"]);
         switch (command.Words)
         {
             case ["add"]:
                 if (Rule(command, out var problem) is not { } rule)
-                    return await FailAsync(error, problem);
+                    return await CommandLine.FailAsync(error, problem);
                 if (await command.OpenAuthStoreAsync(error) is not { } store)
                     return 2;
                 var added = await store.AddRuleAsync(rule, CancellationToken.None);
@@ -42,7 +42,7 @@ public static class AclCommand
                 await error.WriteLineAsync($"herald: there is no ACL rule {id}");
                 return 1;
             default:
-                return await FailAsync(error, $"usage: {Usage}");
+                return await CommandLine.FailAsync(error, $"usage: {Usage}");
         }
     }
 
@@ -53,16 +53,17 @@ public static class AclCommand
     private static AclRule? Rule(CommandLine command, out string problem)
     {
         problem = "";
-        var subjects = new[] { "user", "client", "everyone" }.Count(command.Has);
+        var subjects = new[] { "user", "client", "everyone", "anonymous" }.Count(command.Has);
         if (subjects != 1)
         {
-            problem = "say whom the rule is for: exactly one of --user NAME, --client PATTERN, --everyone";
+            problem = "say whom the rule is for: exactly one of --user NAME, --client PATTERN, --everyone, --anonymous";
             return null;
         }
         var (subject, principal) = command.Has("user") ? (AclSubject.User, command.Option("user"))
             : command.Has("client") ? (AclSubject.Client, command.Option("client"))
-            : (AclSubject.Everyone, null);
-        if (subject != AclSubject.Everyone && string.IsNullOrEmpty(principal))
+            : command.Has("everyone") ? (AclSubject.Everyone, null)
+            : (AclSubject.Anonymous, (string?)null);
+        if (subject is AclSubject.User or AclSubject.Client && string.IsNullOrEmpty(principal))
         {
             problem = $"--{subject.ToString().ToLowerInvariant()} needs a value";
             return null;
@@ -79,11 +80,5 @@ public static class AclCommand
             return null;
         }
         return new AclRule(0, subject, principal, access, topic);
-    }
-
-    private static async Task<int> FailAsync(TextWriter error, string message)
-    {
-        await error.WriteLineAsync($"herald: {message}");
-        return 2;
     }
 }

@@ -54,6 +54,13 @@ internal sealed class CommandLine
 
     public bool Has(string name) => _options.ContainsKey(name);
 
+    /// <summary>Writes "herald: MESSAGE" to standard error; returns 2, the exit code of bad usage.</summary>
+    public static async Task<int> FailAsync(TextWriter error, string message)
+    {
+        await error.WriteLineAsync($"herald: {message}");
+        return 2;
+    }
+
     /// <summary>Opens the auth database of the configured data directory; null after writing why to <paramref name="error"/>.</summary>
     public async Task<SqliteUserStore?> OpenAuthStoreAsync(TextWriter error)
     {

@@ -25,7 +25,7 @@ public static class UserCommand
             case ["add", var name]:
                 password ??= await input.ReadLineAsync();
                 if (!IsValidName(name) || string.IsNullOrEmpty(password))
-                    return await FailAsync(error, IsValidName(name) ? "a password is needed: --password PASS, or one line on standard input" : $"'{name}' is not a valid user name: 1 to 65535 bytes of UTF-8, no ':' (as in a Mosquitto password file)");
+                    return await CommandLine.FailAsync(error, IsValidName(name) ? "a password is needed: --password PASS, or one line on standard input" : $"'{name}' is not a valid user name: 1 to 65535 bytes of UTF-8, no ':' (as in a Mosquitto password file)");
                 var isNew = await users.SaveUserAsync(name, PasswordHash.Create(password), CancellationToken.None);
                 await output.WriteLineAsync(isNew ? $"user '{name}' added" : $"user '{name}': password changed");
                 return 0;
@@ -42,17 +42,11 @@ public static class UserCommand
                     await output.WriteLineAsync(name);
                 return 0;
             default:
-                return await FailAsync(error, $"usage: {Usage}");
+                return await CommandLine.FailAsync(error, $"usage: {Usage}");
         }
     }
 
     /// <summary>MQTT user names are UTF-8 strings of at most 65,535 bytes; ':' would break a Mosquitto password file export.</summary>
     private static bool IsValidName(string name) =>
         name.Length > 0 && System.Text.Encoding.UTF8.GetByteCount(name) <= ushort.MaxValue && !name.Contains(':');
-
-    private static async Task<int> FailAsync(TextWriter error, string message)
-    {
-        await error.WriteLineAsync($"herald: {message}");
-        return 2;
-    }
 }
