@@ -10,7 +10,8 @@ internal enum AclCheck
 
 /// <summary>
 /// One client's ACL decisions, remembered per topic and access until the policy is replaced (the
-/// rules changed) or it holds <see cref="Capacity"/> of them. Not thread-safe: its owner
+/// rules changed), the client logs in as someone else (a session resumed under another username),
+/// or it holds <see cref="Capacity"/> of them. Not thread-safe: its owner
 /// serialises access (the read loop for publish and subscribe, the session lock for delivery).
 /// </summary>
 internal sealed class AclDecisions
@@ -19,15 +20,17 @@ internal sealed class AclDecisions
 
     private readonly Dictionary<(string Topic, AclCheck Check), bool> _decisions = [];
     private AclPolicy? _policy;
+    private string? _username;
 
     public bool Allows(AclPolicy policy, AclCheck check, string topic, string clientId, string? username)
     {
         if (policy.IsEmpty)
             return true;
-        if (!ReferenceEquals(policy, _policy) || _decisions.Count >= Capacity)
+        if (!ReferenceEquals(policy, _policy) || _username != username || _decisions.Count >= Capacity)
         {
             _decisions.Clear();
             _policy = policy;
+            _username = username;
         }
         if (_decisions.TryGetValue((topic, check), out var allowed))
             return allowed;

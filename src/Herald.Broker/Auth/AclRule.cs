@@ -29,4 +29,19 @@ public enum AclAccess
 /// One ACL rule, as Mosquitto's acl_file has them: a topic filter with wildcards, in which
 /// <c>%u</c> stands for the client's username and <c>%c</c> for its client id.
 /// </summary>
-public sealed record AclRule(long Id, AclSubject Subject, string? Principal, AclAccess Access, string Topic);
+public sealed record AclRule(long Id, AclSubject Subject, string? Principal, AclAccess Access, string Topic)
+{
+    /// <summary>Reads an access by its name as Mosquitto's acl_file writes it: read, write, readwrite or deny.</summary>
+    public static bool TryParseAccess(string? text, out AclAccess access)
+    {
+        (var known, access) = text switch
+        {
+            "read" => (true, AclAccess.Read),
+            "write" => (true, AclAccess.Write),
+            "readwrite" => (true, AclAccess.ReadWrite),
+            "deny" => (true, AclAccess.Deny),
+            _ => (false, default),
+        };
+        return known;
+    }
+}

@@ -14,4 +14,7 @@ public enum DropReason
 
     /// <summary>Its Message Expiry Interval passed before it could be sent [MQTT-3.3.2-5].</summary>
     Expired,
+
+    /// <summary>The ACL no longer lets the client read it (the rules changed, or it logged in as someone else).</summary>
+    NotAuthorized,
 }

@@ -1,3 +1,4 @@
+using Herald.Broker.Auth;
 using Herald.Broker.Connections;
 using Herald.Protocol;
 
@@ -119,6 +120,14 @@ public sealed partial class Session
             {
                 Forget(queued);
                 Dropped(DropReason.PacketTooLarge); // [MQTT-3.1.2-25]
+                continue;
+            }
+            // Checked again on the way out, as Mosquitto does on reconnect: queued while the client
+            // was away, it may no longer be readable to it.
+            if (!_acl.Allows(_broker.Acl, AclCheck.Receive, queued.Message.Topic, ClientId, _username))
+            {
+                Forget(queued);
+                Dropped(DropReason.NotAuthorized);
                 continue;
             }
             Send(queued, recorded: true);

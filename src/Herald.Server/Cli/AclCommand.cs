@@ -74,7 +74,7 @@ public static class AclCommand
             problem = $"--topic must be a valid topic filter ('+' and '#' alone in their level, '#' last), not '{topic}'";
             return null;
         }
-        if (!Enum.TryParse<AclAccess>(command.Option("access"), ignoreCase: true, out var access) || !Enum.IsDefined(access))
+        if (!AclRule.TryParseAccess(command.Option("access"), out var access))
         {
             problem = $"--access must be read, write, readwrite or deny, not '{command.Option("access")}'";
             return null;

@@ -27,10 +27,10 @@ internal sealed class CommandLine
                 var inline = arg.IndexOf('=');
                 if (inline >= 0)
                     _options[name] = arg[(inline + 1)..];
-                else if (i + 1 < args.Length)
+                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
                     _options[name] = args[++i];
                 else
-                    _options[name] = "";
+                    _options[name] = ""; // no value: the next switch is not taken for one
             }
             else if (name is not null)
             {

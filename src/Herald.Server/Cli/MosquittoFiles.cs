@@ -35,7 +35,7 @@ public static class MosquittoFiles
                     user = name;
                     break;
                 case ["topic" or "pattern", ..]:
-                    var (access, topic) = words.Length == 3 && TryAccess(words[1], out var given)
+                    var (access, topic) = words.Length == 3 && AclRule.TryParseAccess(words[1], out var given)
                         ? (given, words[2])
                         : (AclAccess.ReadWrite, text[words[0].Length..].Trim());
                     if (!TopicRules.IsValidTopicFilter(topic))
@@ -50,19 +50,6 @@ public static class MosquittoFiles
             }
         }
         return rules;
-    }
-
-    private static bool TryAccess(string word, out AclAccess access)
-    {
-        access = word switch
-        {
-            "read" => AclAccess.Read,
-            "write" => AclAccess.Write,
-            "readwrite" => AclAccess.ReadWrite,
-            "deny" => AclAccess.Deny,
-            _ => (AclAccess)(-1),
-        };
-        return Enum.IsDefined(access);
     }
 
     /// <summary>The file's lines that say something: numbered from 1, trimmed, without blank lines and '#' comments.</summary>

@@ -23,7 +23,8 @@ public static class UserCommand
         switch (words)
         {
             case ["add", var name]:
-                password ??= await input.ReadLineAsync();
+                if (string.IsNullOrEmpty(password))
+                    password = await input.ReadLineAsync();
                 if (!IsValidName(name) || string.IsNullOrEmpty(password))
                     return await CommandLine.FailAsync(error, IsValidName(name) ? "a password is needed: --password PASS, or one line on standard input" : $"'{name}' is not a valid user name: 1 to 65535 bytes of UTF-8, no ':' (as in a Mosquitto password file)");
                 var isNew = await users.SaveUserAsync(name, PasswordHash.Create(password), CancellationToken.None);
