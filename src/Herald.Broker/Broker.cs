@@ -22,6 +22,7 @@ namespace Herald.Broker;
 public sealed class Broker : IDisposable
 {
     private readonly ConcurrentDictionary<ClientConnection, byte> _connections = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<string, int> _connectionsPerAddress = new(StringComparer.Ordinal);
     [ThreadStatic]
     private static List<Subscriber>? t_subscribers;
     private volatile bool _stopping;
@@ -48,6 +49,7 @@ public sealed class Broker : IDisposable
         Time = time;
         Log = logger ?? NullLogger<Broker>.Instance;
         Metrics = metrics ?? new BrokerMetrics();
+        Logins = new LoginThrottle(time, options.MaxLoginFailures, options.LoginThrottleWindow);
         _purgeTimer = time.CreateTimer(static s => ((Broker)s!).PurgeExpired(), this, options.PurgeInterval, options.PurgeInterval);
     }
 
@@ -73,6 +75,12 @@ public sealed class Broker : IDisposable
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>Failed logins per source address, to refuse a brute-force loop.</summary>
+    public LoginThrottle Logins { get; }
+
+    /// <summary>Open connections from <paramref name="address"/>.</summary>
+    public int ConnectionsFrom(string address) => _connectionsPerAddress.GetValueOrDefault(address);
+
     /// <summary>True once <see cref="Stop"/> began: new CONNECTs get 0x03 Server unavailable.</summary>
     public bool IsStopping => _stopping;
 
@@ -93,6 +101,7 @@ public sealed class Broker : IDisposable
     {
         var connection = new ClientConnection(this, remoteEndPoint);
         _connections.TryAdd(connection, 0);
+        _connectionsPerAddress.AddOrUpdate(connection.RemoteAddress, 1, static (_, count) => count + 1);
         Metrics.ConnectionOpened();
         // Kestrel accepts sockets for a moment after Stop began; Stop set the flag before it went
         // through the list and this adds before reading it, so no connection slips past both.
@@ -172,7 +181,11 @@ public sealed class Broker : IDisposable
     internal void OnConnectionClosed(ClientConnection connection, DisconnectReason reason)
     {
         if (_connections.TryRemove(connection, out _))
+        {
             Metrics.ConnectionClosed();
+            if (_connectionsPerAddress.AddOrUpdate(connection.RemoteAddress, 0, static (_, count) => count - 1) <= 0)
+                _connectionsPerAddress.TryRemove(new KeyValuePair<string, int>(connection.RemoteAddress, 0));
+        }
         if (connection.Session is not { } session)
         {
             Log.ClosedBeforeConnect(connection.RemoteEndPoint, reason);

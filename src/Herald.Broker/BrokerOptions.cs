@@ -33,6 +33,14 @@ public sealed class BrokerOptions
     /// <summary>Open connections allowed at once; a CONNECT beyond it gets 0x03 Server unavailable. 0 means no limit.</summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>Open connections allowed at once from one IP address; beyond it as <see cref="MaxConnections"/>. 0 means no limit.</summary>
+    public int MaxConnectionsPerAddress { get; set; }
+
+    /// <summary>Failed logins from one address, each within <see cref="LoginThrottleWindow"/> of the last, before it is refused for a window (MQTT 5: 0x9F). 0 turns it off.</summary>
+    public int MaxLoginFailures { get; set; } = 5;
+
+    public TimeSpan LoginThrottleWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>MQTT 5 Receive Maximum the server announces: incoming QoS 2 messages a client may have unreleased.</summary>
     public int ReceiveMaximum { get; set; } = 100;
 

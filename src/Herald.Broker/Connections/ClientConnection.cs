@@ -39,11 +39,15 @@ public sealed class ClientConnection
     {
         Broker = broker;
         RemoteEndPoint = remoteEndPoint;
+        RemoteAddress = System.Net.IPEndPoint.TryParse(remoteEndPoint, out var endPoint) ? endPoint.Address.ToString() : remoteEndPoint;
         _lastPacketTimestamp = broker.Time.GetTimestamp();
         _timer = broker.Time.CreateTimer(static state => ((ClientConnection)state!).OnTimer(), this, broker.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
     }
 
     public string RemoteEndPoint { get; }
+
+    /// <summary>The IP address of <see cref="RemoteEndPoint"/>, for per-address limits.</summary>
+    public string RemoteAddress { get; }
 
     /// <summary>The client id once CONNECT is accepted; empty before.</summary>
     public string ClientId { get; private set; } = "";

@@ -53,9 +53,17 @@ internal static class ConnectHandler
             connection.Refuse(ReasonCode.ServerUnavailable, packet.ClientId);
             return;
         }
-        if (broker.Options.MaxConnections > 0 && broker.ConnectionCount > broker.Options.MaxConnections)
+        if ((broker.Options.MaxConnections > 0 && broker.ConnectionCount > broker.Options.MaxConnections)
+            || (broker.Options.MaxConnectionsPerAddress > 0 && broker.ConnectionsFrom(connection.RemoteAddress) > broker.Options.MaxConnectionsPerAddress))
         {
             connection.Refuse(packet.Version == ProtocolVersion.V500 ? ReasonCode.QuotaExceeded : ReasonCode.ServerUnavailable, packet.ClientId);
+            return;
+        }
+        if (broker.Logins.IsBlocked(connection.RemoteAddress))
+        {
+            // Too many failed logins from this address: refused without a password check. 3.1.1 has
+            // no rate code and hears 0x03 Server unavailable.
+            connection.Refuse(ReasonCode.ConnectionRateExceeded, packet.ClientId);
             return;
         }
 
@@ -105,6 +113,10 @@ internal static class ConnectHandler
             return;
         }
         connection.PendingConnect = null;
+        if (verdict.Reason is ReasonCode.BadUserNameOrPassword or ReasonCode.NotAuthorized or ReasonCode.BadAuthenticationMethod)
+            connection.Broker.Logins.Failed(connection.RemoteAddress);
+        else if (verdict.Reason == ReasonCode.Success)
+            connection.Broker.Logins.Succeeded(connection.RemoteAddress);
         if (verdict.Reason != ReasonCode.Success)
         {
             connection.Refuse(verdict.Reason == ReasonCode.ContinueAuthentication ? ReasonCode.NotAuthorized : verdict.Reason, attempt.ClientId);

@@ -10,6 +10,11 @@ public sealed class AuthOptions
     /// </summary>
     public bool? AllowAnonymous { get; set; }
 
+    /// <summary>Failed logins from one address, each within <see cref="LoginThrottleSeconds"/> of the last, before it is refused for that long; 0 turns it off.</summary>
+    public int MaxLoginFailures { get; set; } = 5;
+
+    public int LoginThrottleSeconds { get; set; } = 60;
+
     /// <summary>Where users live: <see cref="AuthProvider.Sqlite"/> is {DataDir}/auth.db.</summary>
     public AuthProvider Provider { get; set; } = AuthProvider.Sqlite;
 }

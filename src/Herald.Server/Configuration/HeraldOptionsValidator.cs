@@ -27,6 +27,9 @@ public static class HeraldOptionsValidator
         Range("Mqtt:MaxQueuedBytes", options.Mqtt.MaxQueuedBytes, 1, long.MaxValue);
         Range("Mqtt:PurgeIntervalSeconds", options.Mqtt.PurgeIntervalSeconds, 1, 86_400);
         Range("Mqtt:MaxConnections", options.Mqtt.MaxConnections, 0, int.MaxValue);
+        Range("Mqtt:MaxConnectionsPerAddress", options.Mqtt.MaxConnectionsPerAddress, 0, int.MaxValue);
+        Range("Auth:MaxLoginFailures", options.Auth.MaxLoginFailures, 0, int.MaxValue);
+        Range("Auth:LoginThrottleSeconds", options.Auth.LoginThrottleSeconds, 1, 86_400);
         Range("Mqtt:MaxPacketSize", options.Mqtt.MaxPacketSize, 16, 268_435_460);
         Range("Mqtt:ReceiveMaximum", options.Mqtt.ReceiveMaximum, 1, 65535);
         Range("Mqtt:TopicAliasMaximum", options.Mqtt.TopicAliasMaximum, 0, 65535);

@@ -24,6 +24,9 @@ public sealed class MqttListenerOptions
     /// <summary>0 means no limit.</summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>Connections from one IP address; 0 means no limit.</summary>
+    public int MaxConnectionsPerAddress { get; set; }
+
     public int MaxPacketSize { get; set; } = 268_435_460;
 
     /// <summary>MQTT 5 Receive Maximum announced to clients: QoS 2 messages each may have unreleased.</summary>

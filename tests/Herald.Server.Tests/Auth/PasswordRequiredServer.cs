@@ -6,7 +6,8 @@ namespace Herald.Server.Tests.Auth;
 
 /// <summary>
 /// A test server started with <c>--Herald:Auth:AllowAnonymous=false</c>: every client needs a
-/// username and password. Users go in through the server's own <see cref="IUserStore"/> (its
+/// username and password. Failed logins are not throttled here: every test of the class fails
+/// some from 127.0.0.1 on purpose (the throttle has tests of its own). Users go in through the server's own <see cref="IUserStore"/> (its
 /// auth.db), as <c>herald user add</c> would put them.
 /// </summary>
 public sealed class PasswordRequiredServer : HeraldServer
@@ -14,7 +15,7 @@ public sealed class PasswordRequiredServer : HeraldServer
     public const string AllowAnonymousFalse = "--Herald:Auth:AllowAnonymous=false";
 
     public PasswordRequiredServer()
-        : base(null, AllowAnonymousFalse)
+        : base(null, AllowAnonymousFalse, "--Herald:Auth:MaxLoginFailures=0")
     {
     }
 
