@@ -30,6 +30,7 @@ public sealed class Broker : IDisposable
     private readonly Lock _retainedGate = new(); // memory and disk take retained messages in the same order
     private long _lastMessageId;
     private volatile AclPolicy _acl = AclPolicy.Empty;
+    private volatile BanList _bans = BanList.Empty;
 
     public Broker(
         BrokerOptions options,
@@ -74,6 +75,25 @@ public sealed class Broker : IDisposable
     public TimeProvider Time { get; }
 
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>
+    /// The bans in force. Replacing them closes every connected client a ban now names, so a ban
+    /// takes effect at once.
+    /// </summary>
+    public BanList Bans
+    {
+        get => _bans;
+        set
+        {
+            _bans = value;
+            var now = Time.GetUtcNow();
+            foreach (var connection in _connections.Keys)
+            {
+                if (connection.Session is not null && value.Find(connection.ClientId, connection.Username, connection.RemoteAddress, now) is not null)
+                    connection.Close(DisconnectReason.Banned);
+            }
+        }
+    }
 
     /// <summary>Failed logins per source address, to refuse a brute-force loop.</summary>
     public LoginThrottle Logins { get; }

@@ -55,7 +55,8 @@ public static class HeraldHost
         var users = SqliteUserStore.Open(Path.Combine(options.DataDir, "auth.db"), TimeProvider.System);
         builder.Services.AddSingleton<IUserStore>(users);
         builder.Services.AddSingleton<IAclStore>(users);
-        builder.Services.AddHostedService<AclRefresher>();
+        builder.Services.AddSingleton<IBanStore>(users);
+        builder.Services.AddHostedService<PolicyRefresher>();
         builder.Services.AddSingleton<IAuthenticator>(new PasswordAuthenticator(users, options.AllowsAnonymous, TimeProvider.System));
         builder.Services.AddSingleton<BrokerMetrics>();
         var stored = AddStore(builder, options);

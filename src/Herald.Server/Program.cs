@@ -11,11 +11,13 @@ if (verb == "user")
     return await UserCommand.RunAsync(rest, Console.In, Console.Out, Console.Error);
 if (verb == "acl")
     return await AclCommand.RunAsync(rest, Console.Out, Console.Error);
+if (verb == "ban")
+    return await BanCommand.RunAsync(rest, Console.Out, Console.Error);
 if (verb == "import")
     return await ImportCommand.RunAsync(rest, Console.Out, Console.Error);
 if (verb != "serve")
 {
-    Console.Error.WriteLine($"herald: unknown command '{verb}'. Usage: herald [serve] [--Herald:Mqtt:Port=1883 ...] | {UserCommand.Usage} | {AclCommand.Usage} | {ImportCommand.Usage}");
+    Console.Error.WriteLine($"herald: unknown command '{verb}'. Usage: herald [serve] [--Herald:Mqtt:Port=1883 ...] | {UserCommand.Usage} | {AclCommand.Usage} | {BanCommand.Usage} | {ImportCommand.Usage}");
     return 2;
 }
 

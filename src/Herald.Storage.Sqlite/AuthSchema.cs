@@ -16,7 +16,7 @@ internal static class AuthSchema
             created_at INTEGER NOT NULL -- Unix ms
         ) WITHOUT ROWID;
         """,
-        // 2: ACL rules, and a version every change of them bumps, which the server polls.
+        // 2: ACL rules, bans, and a version every change of either bumps, which the server polls.
         """
         CREATE TABLE acl_rules (
             id INTEGER PRIMARY KEY,
@@ -25,8 +25,15 @@ internal static class AuthSchema
             access TEXT NOT NULL CHECK (access IN ('read', 'write', 'readwrite', 'deny')),
             topic TEXT NOT NULL -- a topic filter; %u and %c stand for the username and client id
         );
-        CREATE TABLE acl_version (version INTEGER NOT NULL);
-        INSERT INTO acl_version (version) VALUES (0);
+        CREATE TABLE bans (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('clientid', 'username', 'address')),
+            value TEXT NOT NULL,
+            until INTEGER, -- Unix ms; null for ever
+            reason TEXT
+        );
+        CREATE TABLE policy_version (version INTEGER NOT NULL);
+        INSERT INTO policy_version (version) VALUES (0);
         """,
     ]);
 }

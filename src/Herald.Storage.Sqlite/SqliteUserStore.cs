@@ -8,7 +8,7 @@ namespace Herald.Storage.Sqlite;
 /// reads a user when one logs in, and the <c>herald user</c> commands, which write. Each call
 /// takes a pooled connection of its own, so any thread may call.
 /// </summary>
-public sealed class SqliteUserStore : IUserStore, IAclStore
+public sealed class SqliteUserStore : IUserStore, IAclStore, IBanStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;
@@ -155,11 +155,56 @@ public sealed class SqliteUserStore : IUserStore, IAclStore
     {
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version FROM acl_version";
+        command.CommandText = "SELECT version FROM policy_version";
         return ValueTask.FromResult((long)command.ExecuteScalar()!);
     }
 
-    private static void BumpVersion(SqliteConnection connection) => Schema.Execute(connection, "UPDATE acl_version SET version = version + 1");
+    public ValueTask<IReadOnlyList<Ban>> ListBansAsync(CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, kind, value, until, reason FROM bans ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var bans = new List<Ban>();
+        while (reader.Read())
+        {
+            bans.Add(new Ban(reader.GetInt64(0), Enum.Parse<BanKind>(reader.GetString(1), ignoreCase: true), reader.GetString(2),
+                reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        return ValueTask.FromResult<IReadOnlyList<Ban>>(bans);
+    }
+
+    public ValueTask<Ban> AddBanAsync(Ban ban, CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO bans (kind, value, until, reason) VALUES ($kind, $value, $until, $reason) RETURNING id";
+        insert.Parameters.AddWithValue("$kind", ban.Kind.ToString().ToLowerInvariant());
+        insert.Parameters.AddWithValue("$value", ban.Value);
+        insert.Parameters.AddWithValue("$until", (object?)ban.Until?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$reason", (object?)ban.Reason ?? DBNull.Value);
+        var id = (long)insert.ExecuteScalar()!;
+        BumpVersion(connection);
+        transaction.Commit();
+        return ValueTask.FromResult(ban with { Id = id });
+    }
+
+    public ValueTask<bool> RemoveBanAsync(long id, CancellationToken cancellationToken)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM bans WHERE id = $id";
+        delete.Parameters.AddWithValue("$id", id);
+        var removed = delete.ExecuteNonQuery() > 0;
+        if (removed)
+            BumpVersion(connection);
+        transaction.Commit();
+        return ValueTask.FromResult(removed);
+    }
+
+    private static void BumpVersion(SqliteConnection connection) => Schema.Execute(connection, "UPDATE policy_version SET version = version + 1");
 
     private SqliteConnection OpenConnection()
     {

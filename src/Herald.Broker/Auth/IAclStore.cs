@@ -14,6 +14,6 @@ public interface IAclStore
     /// <summary>Returns false when there was no rule with this id.</summary>
     ValueTask<bool> RemoveRuleAsync(long id, CancellationToken cancellationToken);
 
-    /// <summary>A number that changes whenever the rules change.</summary>
+    /// <summary>A number that changes whenever the rules or the bans change.</summary>
     ValueTask<long> GetVersionAsync(CancellationToken cancellationToken);
 }

@@ -328,6 +328,7 @@ public sealed class ClientConnection
         DisconnectReason.SessionTakenOver => ReasonCode.SessionTakenOver,
         DisconnectReason.ServerShutdown => ReasonCode.ServerShuttingDown,
         DisconnectReason.ProtocolError => ReasonCode.ProtocolError,
+        DisconnectReason.Banned => ReasonCode.AdministrativeAction,
         _ => null,
     };
 

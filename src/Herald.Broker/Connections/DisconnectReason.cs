@@ -35,4 +35,7 @@ public enum DisconnectReason
 
     /// <summary>The server is stopping.</summary>
     ServerShutdown,
+
+    /// <summary>An operator banned the client (by client id, username or address).</summary>
+    Banned,
 }

@@ -113,6 +113,12 @@ internal static class ConnectHandler
             return;
         }
         connection.PendingConnect = null;
+        if (verdict.Reason == ReasonCode.Success
+            && connection.Broker.Bans.Find(attempt.ClientId, packet.Username, connection.RemoteAddress, connection.Broker.Time.GetUtcNow()) is not null)
+        {
+            connection.Refuse(ReasonCode.Banned, attempt.ClientId); // 3.1.1: 0x05 Not authorized
+            return;
+        }
         if (verdict.Reason is ReasonCode.BadUserNameOrPassword or ReasonCode.NotAuthorized or ReasonCode.BadAuthenticationMethod)
             connection.Broker.Logins.Failed(connection.RemoteAddress);
         else if (verdict.Reason == ReasonCode.Success)
