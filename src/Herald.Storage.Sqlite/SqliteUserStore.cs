@@ -137,19 +137,7 @@ public sealed class SqliteUserStore : IUserStore, IAclStore, IBanStore
         return ValueTask.FromResult(rule with { Id = id });
     }
 
-    public ValueTask<bool> RemoveRuleAsync(long id, CancellationToken cancellationToken)
-    {
-        using var connection = OpenConnection();
-        using var transaction = connection.BeginTransaction();
-        using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM acl_rules WHERE id = $id";
-        delete.Parameters.AddWithValue("$id", id);
-        var removed = delete.ExecuteNonQuery() > 0;
-        if (removed)
-            BumpVersion(connection);
-        transaction.Commit();
-        return ValueTask.FromResult(removed);
-    }
+    public ValueTask<bool> RemoveRuleAsync(long id, CancellationToken cancellationToken) => ValueTask.FromResult(RemovePolicyRow("acl_rules", id));
 
     public ValueTask<long> GetVersionAsync(CancellationToken cancellationToken)
     {
@@ -190,18 +178,21 @@ public sealed class SqliteUserStore : IUserStore, IAclStore, IBanStore
         return ValueTask.FromResult(ban with { Id = id });
     }
 
-    public ValueTask<bool> RemoveBanAsync(long id, CancellationToken cancellationToken)
+    public ValueTask<bool> RemoveBanAsync(long id, CancellationToken cancellationToken) => ValueTask.FromResult(RemovePolicyRow("bans", id));
+
+    /// <summary>Deletes a rule or ban by id, bumping the version the server polls; false when there was none.</summary>
+    private bool RemovePolicyRow(string table, long id)
     {
         using var connection = OpenConnection();
         using var transaction = connection.BeginTransaction();
         using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM bans WHERE id = $id";
+        delete.CommandText = $"DELETE FROM {table} WHERE id = $id";
         delete.Parameters.AddWithValue("$id", id);
         var removed = delete.ExecuteNonQuery() > 0;
         if (removed)
             BumpVersion(connection);
         transaction.Commit();
-        return ValueTask.FromResult(removed);
+        return removed;
     }
 
     private static void BumpVersion(SqliteConnection connection) => Schema.Execute(connection, "UPDATE policy_version SET version = version + 1");
