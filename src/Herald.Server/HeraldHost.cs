@@ -4,12 +4,15 @@ using Herald.Broker.Diagnostics;
 using Herald.Broker.Persistence;
 using Herald.Broker.Retained;
 using Herald.Broker.Sessions;
+using Herald.Server.Admin;
 using Herald.Server.Configuration;
 using Herald.Server.Hosting;
 using Herald.Server.Mqtt;
 using Herald.Server.Tls;
 using Herald.Storage.Sqlite;
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -70,6 +73,8 @@ public static class HeraldHost
         builder.Services.AddSingleton<ConnectionLoop>();
         builder.Services.AddHostedService<BrokerLifetime>();
         builder.Services.AddHealthChecks();
+        builder.Services.AddProblemDetails(); // every HTTP error, malformed JSON included, as application/problem+json
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         configureServices?.Invoke(builder.Services);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -84,9 +89,11 @@ public static class HeraldHost
         });
 
         var app = builder.Build();
+        app.UseStatusCodePages(); // an error the framework answers without a body (bad JSON) gets a problem body too
         app.UseWebSockets();
         app.MapHealthChecks("/healthz");
         WebSocketEndpoint.Map(app);
+        AdminApi.Map(app);
         return app;
     }
 

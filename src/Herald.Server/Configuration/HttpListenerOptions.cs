@@ -10,4 +10,7 @@ public sealed class HttpListenerOptions
 
     /// <summary>"localhost" (loopback, the default), "*" (every interface) or an IP address.</summary>
     public string Address { get; set; } = ListenAddress.Localhost;
+
+    /// <summary>The key the admin API (<c>/api/...</c>) asks for; unset, the admin API answers 403 to everyone.</summary>
+    public string? ApiKey { get; set; }
 }
