@@ -11,6 +11,8 @@ missing=()
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 # mosquitto_passwd (in the broker package): password files to import, hashed by Mosquitto itself.
 command -v mosquitto_passwd >/dev/null 2>&1 || missing+=(mosquitto)
+# redis-server: the Redis auth store's tests start one on a free loopback port.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 /usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing+=(python3-paho-mqtt)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"

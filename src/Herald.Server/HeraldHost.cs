@@ -55,7 +55,7 @@ public static class HeraldHost
         });
         builder.Services.AddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.AddSingleton<IRetainedStore, InMemoryRetainedStore>();
-        var users = SqliteUserStore.Open(Path.Combine(options.DataDir, "auth.db"), TimeProvider.System);
+        var users = AuthStores.Open(options);
         builder.Services.AddSingleton<IUserStore>(users);
         builder.Services.AddSingleton<IAclStore>(users);
         builder.Services.AddSingleton<IBanStore>(users);

@@ -1,3 +1,4 @@
+using Herald.Broker.Auth;
 using Herald.Server.Configuration;
 using Herald.Storage.Sqlite;
 
@@ -61,13 +62,12 @@ internal sealed class CommandLine
         return 2;
     }
 
-    /// <summary>Opens the auth database of the configured data directory; null after writing why to <paramref name="error"/>.</summary>
-    public async Task<SqliteUserStore?> OpenAuthStoreAsync(TextWriter error)
+    /// <summary>Opens the configured auth store (auth.db or Redis); null after writing why to <paramref name="error"/>.</summary>
+    public async Task<IAuthStore?> OpenAuthStoreAsync(TextWriter error)
     {
         try
         {
-            var options = HeraldHost.ReadOptions([.. _settings]);
-            return SqliteUserStore.Open(Path.Combine(options.DataDir, "auth.db"), TimeProvider.System);
+            return AuthStores.Open(HeraldHost.ReadOptions([.. _settings]));
         }
         catch (ConfigurationException e)
         {

@@ -33,7 +33,7 @@ public static class ImportCommand
             await store.SaveUserAsync(username, hash, CancellationToken.None);
         foreach (var rule in rules)
             await store.AddRuleAsync(rule, CancellationToken.None);
-        await output.WriteLineAsync($"imported {users.Count} users and {rules.Count} ACL rules into {store.Path}");
+        await output.WriteLineAsync($"imported {users.Count} users and {rules.Count} ACL rules into {store.Location}");
         return 0;
     }
 }

@@ -36,7 +36,7 @@ public static class UserCommand
                     await output.WriteLineAsync($"user '{name}' removed");
                     return 0;
                 }
-                await error.WriteLineAsync($"herald: there is no user '{name}' in {users.Path}");
+                await error.WriteLineAsync($"herald: there is no user '{name}' in {users.Location}");
                 return 1;
             case ["list"]:
                 foreach (var name in await users.ListUsersAsync(CancellationToken.None))

@@ -15,11 +15,12 @@ public sealed class AuthOptions
 
     public int LoginThrottleSeconds { get; set; } = 60;
 
-    /// <summary>Where users live: <see cref="AuthProvider.Sqlite"/> is {DataDir}/auth.db.</summary>
+    /// <summary>Where users, ACL rules and bans live: {DataDir}/auth.db, or Redis at <c>Herald:Redis:Configuration</c>.</summary>
     public AuthProvider Provider { get; set; } = AuthProvider.Sqlite;
 }
 
 public enum AuthProvider
 {
     Sqlite,
+    Redis,
 }

@@ -12,6 +12,8 @@ public sealed class HeraldOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    public RedisOptions Redis { get; set; } = new();
+
     /// <summary>True when every listener (MQTT and HTTP, which carries MQTT over WebSocket) is on loopback.</summary>
     public bool IsLoopbackOnly => ListenAddress.IsLoopback(Mqtt.Address) && ListenAddress.IsLoopback(Http.Address);
 

@@ -202,7 +202,7 @@ public sealed class UserCommandTests : IDisposable
     }
 
     private async Task<string?> HashOfAsync(string user) =>
-        await SqliteUserStore.Open(Path.Combine(_dataDir, "auth.db"), TimeProvider.System).FindPasswordHashAsync(user, CancellationToken.None);
+        await SqliteAuthStore.Open(Path.Combine(_dataDir, "auth.db"), TimeProvider.System).FindPasswordHashAsync(user, CancellationToken.None);
 
     private async Task<bool> VerifyAsync(string user, string password) =>
         await HashOfAsync(user) is { } hash && PasswordHash.Verify(password, hash);

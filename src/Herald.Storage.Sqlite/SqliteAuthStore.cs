@@ -8,12 +8,12 @@ namespace Herald.Storage.Sqlite;
 /// reads a user when one logs in, and the <c>herald user</c> commands, which write. Each call
 /// takes a pooled connection of its own, so any thread may call.
 /// </summary>
-public sealed class SqliteUserStore : IUserStore, IAclStore, IBanStore
+public sealed class SqliteAuthStore : IAuthStore
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;
 
-    private SqliteUserStore(string connectionString, TimeProvider time)
+    private SqliteAuthStore(string connectionString, TimeProvider time)
     {
         _connectionString = connectionString;
         _time = time;
@@ -21,9 +21,11 @@ public sealed class SqliteUserStore : IUserStore, IAclStore, IBanStore
 
     public string Path { get; private init; } = "";
 
+    public string Location => Path;
+
     /// <summary>Opens (or creates) auth.db, checking it is Herald's and migrating it.</summary>
     /// <exception cref="StoreException">The file cannot be used; the message names it and why.</exception>
-    public static SqliteUserStore Open(string path, TimeProvider time)
+    public static SqliteAuthStore Open(string path, TimeProvider time)
     {
         var full = Schema.PrepareFile(path);
         var connectionString = new SqliteConnectionStringBuilder
@@ -44,7 +46,7 @@ public sealed class SqliteUserStore : IUserStore, IAclStore, IBanStore
         {
             throw new StoreException($"cannot use the database {full}: {e.Message}", e);
         }
-        return new SqliteUserStore(connectionString, time) { Path = full };
+        return new SqliteAuthStore(connectionString, time) { Path = full };
     }
 
     public ValueTask<string?> FindPasswordHashAsync(string username, CancellationToken cancellationToken)
