@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Herald.Server.Tests.Auth;
 using Herald.Server.Tests.Fixtures;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -58,8 +59,8 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         using (var list = await SendAsync(HttpMethod.Get, "users"))
             Assert.Contains(name, await list.Content.ReadFromJsonAsync<string[]>() ?? []);
 
-        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync(name, "s3cret"));
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync(name, "wrong"));
+        Assert.Equal(MqttClientConnectResultCode.Success, (await Credentials.TryConnectAsync(server.MqttPort, MqttProtocolVersion.V500, name, "s3cret")).Code);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, (await Credentials.TryConnectAsync(server.MqttPort, MqttProtocolVersion.V500, name, "wrong")).Code);
 
         using (var deleted = await SendAsync(HttpMethod.Delete, $"users/{name}"))
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
@@ -134,17 +135,6 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         return _http.SendAsync(request);
     }
 
-    private async Task<MqttClientConnectResultCode> ConnectAsync(string username, string password)
-    {
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", server.MqttPort).WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithClientId(Unique.ClientId("apilogin")).WithCredentials(username, password).WithTimeout(Wait.Bound).Build();
-        using var cts = new CancellationTokenSource(Wait.Bound);
-        var code = (await client.ConnectAsync(options, cts.Token)).ResultCode;
-        if (client.IsConnected)
-            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), cts.Token);
-        return code;
-    }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {

@@ -31,7 +31,7 @@ public static class Credentials
     /// <paramref name="port"/> is the HTTP port and the client speaks MQTT over WebSocket.
     /// </summary>
     public static async Task<(MqttClientConnectResultCode Code, bool Connected)> TryConnectAsync(
-        int port, MqttProtocolVersion version, string? username, string? password, bool webSocket = false)
+        int port, MqttProtocolVersion version, string? username, string? password, bool webSocket = false, string? clientId = null)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         var builder = new MqttClientOptionsBuilder();
@@ -41,7 +41,7 @@ public static class Credentials
             builder.WithTcpServer("127.0.0.1", port);
         builder
             .WithProtocolVersion(version)
-            .WithClientId(Unique.ClientId("auth"))
+            .WithClientId(clientId ?? Unique.ClientId("auth"))
             .WithTimeout(Wait.Bound);
         if (username is not null)
             builder.WithCredentials(username, password);

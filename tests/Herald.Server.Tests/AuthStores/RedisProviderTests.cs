@@ -1,4 +1,5 @@
 using Herald.Server.Cli;
+using Herald.Server.Tests.Auth;
 using Herald.Server.Tests.Fixtures;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -17,8 +18,8 @@ public sealed class RedisProviderTests(RedisServer redis) : IClassFixture<RedisS
         using (StringWriter output = new(), error = new())
             Assert.Equal(0, await UserCommand.RunAsync(["add", name, "--password", "pw", .. provider], TextReader.Null, output, error));
 
-        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync(server.MqttPort, name, "pw"));
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync(server.MqttPort, name, "wrong"));
+        Assert.Equal(MqttClientConnectResultCode.Success, (await Credentials.TryConnectAsync(server.MqttPort, MqttProtocolVersion.V500, name, "pw")).Code);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, (await Credentials.TryConnectAsync(server.MqttPort, MqttProtocolVersion.V500, name, "wrong")).Code);
     }
 
     [Fact]
@@ -32,15 +33,4 @@ public sealed class RedisProviderTests(RedisServer redis) : IClassFixture<RedisS
         Assert.Contains("Herald:Redis:Configuration", error.ToString());
     }
 
-    private static async Task<MqttClientConnectResultCode> ConnectAsync(int port, string username, string password)
-    {
-        using var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithClientId(Unique.ClientId("redislogin")).WithCredentials(username, password).WithTimeout(Wait.Bound).Build();
-        using var cts = new CancellationTokenSource(Wait.Bound);
-        var code = (await client.ConnectAsync(options, cts.Token)).ResultCode;
-        if (client.IsConnected)
-            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), cts.Token);
-        return code;
-    }
 }
