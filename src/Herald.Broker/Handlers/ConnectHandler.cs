@@ -119,6 +119,13 @@ internal static class ConnectHandler
             connection.Refuse(ReasonCode.Banned, attempt.ClientId); // 3.1.1: 0x05 Not authorized
             return;
         }
+        if (verdict.Reason == ReasonCode.Success && packet.Will is { } will
+            && !connection.Broker.Acl.CanWrite(attempt.ClientId, packet.Username, will.Topic))
+        {
+            // A will the client may not publish is refused with the CONNECT, as Mosquitto does.
+            connection.Refuse(ReasonCode.NotAuthorized, attempt.ClientId);
+            return;
+        }
         if (verdict.Reason is ReasonCode.BadUserNameOrPassword or ReasonCode.NotAuthorized or ReasonCode.BadAuthenticationMethod)
             connection.Broker.Logins.Failed(connection.RemoteAddress);
         else if (verdict.Reason == ReasonCode.Success)

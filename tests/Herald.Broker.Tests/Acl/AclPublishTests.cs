@@ -166,4 +166,20 @@ public sealed class AclPublishTests
         Assert.Equal(ReasonCode.Success, alice.Take<AckPacket>().Reason);
         Assert.Equal(["alice"], subscriber.ReceivedPublishes().Select(p => p.Payload));
     }
+
+    [Theory]
+    [InlineData(ProtocolVersion.V500)]
+    [InlineData(ProtocolVersion.V311)]
+    public async Task Connect_with_a_will_the_client_may_not_publish_is_refused_not_authorized(ProtocolVersion version)
+    {
+        using var broker = Start();
+        var will = new ConnectWill("closed/status", "offline"u8.ToArray(), AtLeastOnce, Retain: false);
+
+        var refused = await broker.Open().ConnectAsync(new ConnectPacket { ClientId = "device", Version = version, Will = will, CleanSession = true });
+        var allowed = await broker.Open().ConnectAsync(new ConnectPacket { ClientId = "writer", Version = version, Will = will, CleanSession = true });
+
+        Assert.Equal(version == ProtocolVersion.V500 ? (byte)ReasonCode.NotAuthorized : (byte)ConnectReturnCode.NotAuthorized,
+            version == ProtocolVersion.V500 ? (byte)refused.Reason : (byte)refused.ReturnCode);
+        Assert.Equal(ConnectReturnCode.Accepted, allowed.ReturnCode);
+    }
 }
