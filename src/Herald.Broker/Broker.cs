@@ -117,9 +117,10 @@ public sealed class Broker : IDisposable
     internal Lock SessionsGate { get; } = new();
 
     /// <summary>A new network connection; the host feeds it bytes and drains its packets.</summary>
-    public ClientConnection Accept(string remoteEndPoint)
+    /// <param name="certificateIdentity">The name in the client's TLS certificate, verified by the transport; it logs the client in as that user.</param>
+    public ClientConnection Accept(string remoteEndPoint, string? certificateIdentity = null)
     {
-        var connection = new ClientConnection(this, remoteEndPoint);
+        var connection = new ClientConnection(this, remoteEndPoint) { CertificateIdentity = certificateIdentity };
         _connections.TryAdd(connection, 0);
         _connectionsPerAddress.AddOrUpdate(connection.RemoteAddress, 1, static (_, count) => count + 1);
         Metrics.ConnectionOpened();

@@ -31,9 +31,12 @@ public static class HeraldHost
         var builder = WebApplication.CreateSlimBuilder(args);
         var options = BindOptions(builder.Configuration);
         var certificate = ServerCertificate.Load(options, builder.Environment.IsDevelopment(), DateTimeOffset.UtcNow);
+        var clientCertificates = ClientCertificates.Load(options.Tls);
 
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(certificate);
+        if (clientCertificates is not null)
+            builder.Services.AddSingleton(clientCertificates);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new BrokerOptions
         {
@@ -83,7 +86,7 @@ public static class HeraldHost
             ListenAddress.Listen(kestrel, options.Http.Address, options.Http.Port, _ => { });
             if (certificate.Certificate is not null)
             {
-                ListenAddress.Listen(kestrel, options.Mqtt.Address, options.Mqtt.TlsPort, l => l.UseHttps(MqttTls(certificate)).UseConnectionHandler<MqttConnectionHandler>());
+                ListenAddress.Listen(kestrel, options.Mqtt.Address, options.Mqtt.TlsPort, l => l.UseHttps(MqttTls(certificate, clientCertificates)).UseConnectionHandler<MqttConnectionHandler>());
                 ListenAddress.Listen(kestrel, options.Http.Address, options.Http.TlsPort, l => l.UseHttps(HttpsTls(certificate)));
             }
         });
@@ -136,10 +139,11 @@ public static class HeraldHost
     /// TLS for MQTT: no ALPN. Kestrel would offer h2 and http/1.1, and a client that offers only
     /// "mqtt" would then fail the handshake for want of a common protocol.
     /// </summary>
-    private static HttpsConnectionAdapterOptions MqttTls(ServerCertificate certificate)
+    private static HttpsConnectionAdapterOptions MqttTls(ServerCertificate certificate, ClientCertificates? clientCertificates)
     {
         var options = HttpsTls(certificate);
         options.OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null;
+        clientCertificates?.Apply(options);
         return options;
     }
 

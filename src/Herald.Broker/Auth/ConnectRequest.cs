@@ -19,6 +19,9 @@ public sealed record ConnectRequest(string ClientId, string? Username, byte[]? P
     /// <summary>0 for CONNECT, then one more for each AUTH of the exchange.</summary>
     public int Step { get; init; }
 
+    /// <summary>The name in the client's TLS certificate, already verified against the trusted client CAs.</summary>
+    public string? CertificateIdentity { get; init; }
+
     /// <summary>True when a connected client started re-authentication (AUTH 0x19).</summary>
     public bool IsReauthentication { get; init; }
 }

@@ -32,6 +32,9 @@ public sealed class PasswordAuthenticator(IUserStore users, bool allowAnonymous,
     {
         if (request.AuthenticationMethod is not null)
             return AuthenticationResult.Fail(ReasonCode.BadAuthenticationMethod);
+        // TLS verified the certificate against the trusted client CAs: its name is the user, no password asked.
+        if (request.CertificateIdentity is not null)
+            return AuthenticationResult.Success;
         if (request.Username is null)
             return allowAnonymous ? AuthenticationResult.Success : AuthenticationResult.Fail(ReasonCode.NotAuthorized);
         var hash = await users.FindPasswordHashAsync(request.Username, cancellationToken);

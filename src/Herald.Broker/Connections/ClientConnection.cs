@@ -52,8 +52,11 @@ public sealed class ClientConnection
     /// <summary>The client id once CONNECT is accepted; empty before.</summary>
     public string ClientId { get; private set; } = "";
 
-    /// <summary>The username the client logged in with; null for an anonymous client.</summary>
+    /// <summary>The username the client logged in with (its certificate's name, if it showed one); null for an anonymous client.</summary>
     public string? Username { get; private set; }
+
+    /// <summary>The name in the TLS client certificate the transport verified; it stands for the CONNECT's username.</summary>
+    public string? CertificateIdentity { get; init; }
 
     /// <summary>This client's publish and subscribe decisions; the read loop alone uses them.</summary>
     internal AclDecisions Acl { get; } = new();
@@ -191,7 +194,7 @@ public sealed class ClientConnection
     internal void Accept(string clientId, ConnectPacket packet, Session session, ushort keepAliveSeconds)
     {
         ClientId = clientId;
-        Username = packet.Username;
+        Username = CertificateIdentity ?? packet.Username;
         Version = packet.Version;
         Session = session;
         KeepAliveSeconds = keepAliveSeconds;

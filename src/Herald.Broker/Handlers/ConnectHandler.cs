@@ -73,6 +73,7 @@ internal static class ConnectHandler
             : new ConnectAttempt(packet, packet.ClientId, IsClientIdAssigned: false);
         var request = new ConnectRequest(attempt.ClientId, packet.Username, packet.Password, connection.RemoteEndPoint)
         {
+            CertificateIdentity = connection.CertificateIdentity,
             Version = packet.Version,
             AuthenticationMethod = packet.Properties?.AuthenticationMethod,
             AuthenticationData = packet.Properties?.AuthenticationData,
@@ -87,6 +88,7 @@ internal static class ConnectHandler
             throw PacketException.Protocol("AUTH must continue the exchange with the CONNECT's authentication method"); // [MQTT-4.12.0-5]
         var request = new ConnectRequest(pending.ClientId, pending.Packet.Username, pending.Packet.Password, connection.RemoteEndPoint)
         {
+            CertificateIdentity = connection.CertificateIdentity,
             Version = pending.Packet.Version,
             AuthenticationMethod = method,
             AuthenticationData = auth.Properties?.AuthenticationData,
@@ -114,13 +116,13 @@ internal static class ConnectHandler
         }
         connection.PendingConnect = null;
         if (verdict.Reason == ReasonCode.Success
-            && connection.Broker.Bans.Find(attempt.ClientId, packet.Username, connection.RemoteAddress, connection.Broker.Time.GetUtcNow()) is not null)
+            && connection.Broker.Bans.Find(attempt.ClientId, connection.CertificateIdentity ?? packet.Username, connection.RemoteAddress, connection.Broker.Time.GetUtcNow()) is not null)
         {
             connection.Refuse(ReasonCode.Banned, attempt.ClientId); // 3.1.1: 0x05 Not authorized
             return;
         }
         if (verdict.Reason == ReasonCode.Success && packet.Will is { } will
-            && !connection.Broker.Acl.CanWrite(attempt.ClientId, packet.Username, will.Topic))
+            && !connection.Broker.Acl.CanWrite(attempt.ClientId, connection.CertificateIdentity ?? packet.Username, will.Topic))
         {
             // A will the client may not publish is refused with the CONNECT, as Mosquitto does.
             connection.Refuse(ReasonCode.NotAuthorized, attempt.ClientId);

@@ -21,4 +21,22 @@ public sealed class TlsOptions
     /// <c>{DataDir}/tls</c>), false leaves TLS off; unset means true in the Development environment.
     /// </summary>
     public bool? SelfSigned { get; set; }
+
+    /// <summary>
+    /// PEM file of the certificate authorities whose client certificates the MQTT TLS listener
+    /// accepts; set, a client showing one is logged in as the name in it (no password asked).
+    /// </summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>With <see cref="ClientCaPath"/>: refuse TLS clients without a certificate (else they log in as usual).</summary>
+    public bool RequireClientCertificate { get; set; }
+
+    /// <summary>Which name of a client certificate is the username: its CommonName, or its first SubjectAlternativeName (DNS, e-mail or URI).</summary>
+    public ClientCertificateName ClientCertificateUsername { get; set; } = ClientCertificateName.CommonName;
+}
+
+public enum ClientCertificateName
+{
+    CommonName,
+    SubjectAlternativeName,
 }

@@ -17,11 +17,12 @@ public sealed class ConnectionLoop(Broker.Broker broker, ILogger<ConnectionLoop>
 
     /// <summary>
     /// Runs the connection until either side closes it. <paramref name="abort"/> tears the
-    /// transport down when the last packets do not drain in time.
+    /// transport down when the last packets do not drain in time. <paramref name="certificateIdentity"/>
+    /// is the name in a client certificate the transport verified, which logs the client in.
     /// </summary>
-    public async Task RunAsync(string remoteEndPoint, PipeReader input, PipeWriter output, Action abort)
+    public async Task RunAsync(string remoteEndPoint, PipeReader input, PipeWriter output, Action abort, string? certificateIdentity = null)
     {
-        var client = broker.Accept(remoteEndPoint);
+        var client = broker.Accept(remoteEndPoint, certificateIdentity);
         var writing = WriteLoopAsync(client, output);
         try
         {
