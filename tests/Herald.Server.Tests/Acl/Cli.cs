@@ -14,25 +14,30 @@ public static class Cli
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
     }
 
-    public static async Task<Result> AclAsync(string dataDir, params string[] args)
+    public static Task<Result> AclAsync(string dataDir, params string[] args) => AclAsync([$"--Herald:DataDir={dataDir}"], args);
+
+    /// <summary>Runs <c>herald acl ...</c> with <paramref name="settings"/> (configuration switches: data dir, auth provider).</summary>
+    public static async Task<Result> AclAsync(string[] settings, params string[] args)
     {
         using StringWriter output = new(), error = new();
-        var code = await AclCommand.RunAsync([.. args, $"--Herald:DataDir={dataDir}"], output, error);
+        var code = await AclCommand.RunAsync([.. args, .. settings], output, error);
         return new Result(code, output.ToString(), error.ToString());
     }
 
+    public static Task AddRuleAsync(string dataDir, params string[] args) => AddRuleAsync([$"--Herald:DataDir={dataDir}"], args);
+
     /// <summary>Runs <c>herald acl add ...</c> and asserts it succeeded.</summary>
-    public static async Task AddRuleAsync(string dataDir, params string[] args)
+    public static async Task AddRuleAsync(string[] settings, params string[] args)
     {
-        var result = await AclAsync(dataDir, ["add", .. args]);
+        var result = await AclAsync(settings, ["add", .. args]);
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
     /// <summary>Runs <c>herald user add NAME --password PASS</c> and asserts it succeeded.</summary>
-    public static async Task AddUserAsync(string dataDir, string name, string password)
+    public static async Task AddUserAsync(string[] settings, string name, string password)
     {
         using StringWriter output = new(), error = new();
-        var code = await UserCommand.RunAsync(["add", name, "--password", password, $"--Herald:DataDir={dataDir}"], TextReader.Null, output, error);
+        var code = await UserCommand.RunAsync(["add", name, "--password", password, .. settings], TextReader.Null, output, error);
         Assert.True(code == 0, $"user add: exit {code}: {error}");
     }
 
