@@ -27,6 +27,12 @@ public sealed class BrokerOptions
     /// </summary>
     public long MaxQueuedBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Subscriptions every session gets on connect, as templates: <c>${clientid}</c> and
+    /// <c>${username}</c> in the filter stand for the client's (see <see cref="Handlers.AutoSubscribe"/>).
+    /// </summary>
+    public IReadOnlyList<Protocol.Packets.TopicSubscription> AutoSubscriptions { get; set; } = [];
+
     /// <summary>How often expired messages are purged from queues and the retained store.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(1);
 

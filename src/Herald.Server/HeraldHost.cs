@@ -4,6 +4,8 @@ using Herald.Broker.Diagnostics;
 using Herald.Broker.Persistence;
 using Herald.Broker.Retained;
 using Herald.Broker.Sessions;
+using Herald.Protocol;
+using Herald.Protocol.Packets;
 using Herald.Server.Admin;
 using Herald.Server.Configuration;
 using Herald.Server.Hosting;
@@ -55,6 +57,12 @@ public static class HeraldHost
             OutboundTopicAliases = options.Mqtt.OutboundTopicAliases,
             MaxPublishRate = options.Mqtt.MaxPublishRate,
             ServerKeepAlive = options.Mqtt.ServerKeepAlive > 0 ? (ushort)options.Mqtt.ServerKeepAlive : null,
+            AutoSubscriptions = [.. options.AutoSubscribe.Select(a => new TopicSubscription(a.Topic, (QualityOfService)a.Qos)
+            {
+                NoLocal = a.NoLocal,
+                RetainAsPublished = a.RetainAsPublished,
+                RetainHandling = (byte)a.RetainHandling,
+            })],
         });
         builder.Services.AddSingleton<ISessionStore, InMemorySessionStore>();
         builder.Services.AddSingleton<IRetainedStore, InMemoryRetainedStore>();

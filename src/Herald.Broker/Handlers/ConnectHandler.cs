@@ -138,6 +138,7 @@ internal static class ConnectHandler
             return;
         }
         var sessionPresent = Open(connection, attempt, verdict.AuthenticationData);
+        AutoSubscribe.Apply(connection);
         connection.Broker.Log.ClientConnected(attempt.ClientId, connection.RemoteEndPoint, Describe(packet.Version), packet.CleanSession, connection.KeepAliveSeconds, sessionPresent);
     }
 

@@ -14,6 +14,8 @@ public sealed class HeraldOptions
 
     public RedisOptions Redis { get; set; } = new();
 
+    public List<AutoSubscribeOptions> AutoSubscribe { get; set; } = [];
+
     /// <summary>True when every listener (MQTT and HTTP, which carries MQTT over WebSocket) is on loopback.</summary>
     public bool IsLoopbackOnly => ListenAddress.IsLoopback(Mqtt.Address) && ListenAddress.IsLoopback(Http.Address);
 

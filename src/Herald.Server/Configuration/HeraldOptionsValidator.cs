@@ -46,6 +46,16 @@ public static class HeraldOptionsValidator
                 + $"Herald:Http:Address '{options.Http.Address}'): false to require a username and password, true to let anonymous clients in from the network");
         }
 
+        for (var i = 0; i < options.AutoSubscribe.Count; i++)
+        {
+            var entry = options.AutoSubscribe[i];
+            var placeholdersFilled = entry.Topic.Replace("${clientid}", "c", StringComparison.Ordinal).Replace("${username}", "u", StringComparison.Ordinal);
+            if (!Herald.Protocol.TopicRules.IsValidTopicFilter(placeholdersFilled))
+                errors.Add($"Herald:AutoSubscribe:{i}:Topic must be a topic filter (with ${{clientid}} or ${{username}} if wanted), not '{entry.Topic}'");
+            Range($"AutoSubscribe:{i}:Qos", entry.Qos, 0, 2);
+            Range($"AutoSubscribe:{i}:RetainHandling", entry.RetainHandling, 0, 2);
+        }
+
         // Checked whether TLS is on or not, so turning it on later cannot bring a clash.
         (string Key, int Port)[] ports =
         [
