@@ -58,6 +58,9 @@ public sealed class ClientConnection
     /// <summary>The name in the TLS client certificate the transport verified; it stands for the CONNECT's username.</summary>
     public string? CertificateIdentity { get; init; }
 
+    /// <summary>Who a CONNECT on this connection logs in as: the certificate's name, else the CONNECT's username.</summary>
+    internal string? UsernameFor(ConnectPacket packet) => CertificateIdentity ?? packet.Username;
+
     /// <summary>This client's publish and subscribe decisions; the read loop alone uses them.</summary>
     internal AclDecisions Acl { get; } = new();
 
@@ -194,7 +197,7 @@ public sealed class ClientConnection
     internal void Accept(string clientId, ConnectPacket packet, Session session, ushort keepAliveSeconds)
     {
         ClientId = clientId;
-        Username = CertificateIdentity ?? packet.Username;
+        Username = UsernameFor(packet);
         Version = packet.Version;
         Session = session;
         KeepAliveSeconds = keepAliveSeconds;

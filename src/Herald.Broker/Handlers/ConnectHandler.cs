@@ -116,13 +116,13 @@ internal static class ConnectHandler
         }
         connection.PendingConnect = null;
         if (verdict.Reason == ReasonCode.Success
-            && connection.Broker.Bans.Find(attempt.ClientId, connection.CertificateIdentity ?? packet.Username, connection.RemoteAddress, connection.Broker.Time.GetUtcNow()) is not null)
+            && connection.Broker.Bans.Find(attempt.ClientId, connection.UsernameFor(packet), connection.RemoteAddress, connection.Broker.Time.GetUtcNow()) is not null)
         {
             connection.Refuse(ReasonCode.Banned, attempt.ClientId); // 3.1.1: 0x05 Not authorized
             return;
         }
         if (verdict.Reason == ReasonCode.Success && packet.Will is { } will
-            && !connection.Broker.Acl.CanWrite(attempt.ClientId, connection.CertificateIdentity ?? packet.Username, will.Topic))
+            && !connection.Broker.Acl.CanWrite(attempt.ClientId, connection.UsernameFor(packet), will.Topic))
         {
             // A will the client may not publish is refused with the CONNECT, as Mosquitto does.
             connection.Refuse(ReasonCode.NotAuthorized, attempt.ClientId);

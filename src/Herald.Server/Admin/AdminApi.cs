@@ -61,9 +61,8 @@ public static class AdminApi
             var value = body.Value;
             if (kind == BanKind.Address)
             {
-                if (!System.Net.IPAddress.TryParse(value, out var address))
+                if (!Ban.TryNormalizeAddress(value, out value))
                     return Invalid("value", "must be an IP address for an address ban");
-                value = address.ToString();
             }
             if (body.Seconds is <= 0)
                 return Invalid("seconds", "must be positive; leave it out for a ban until removed");

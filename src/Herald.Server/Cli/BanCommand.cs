@@ -1,4 +1,3 @@
-using System.Net;
 using Herald.Broker.Auth;
 
 namespace Herald.Server.Cli;
@@ -64,12 +63,11 @@ public static class BanCommand
         var kind = kinds[0] switch { "client" => BanKind.ClientId, "user" => BanKind.Username, _ => BanKind.Address };
         if (kind == BanKind.Address)
         {
-            if (!IPAddress.TryParse(value, out var address))
+            if (!Broker.Auth.Ban.TryNormalizeAddress(value, out value))
             {
                 problem = $"--address must be an IP address, not '{value}'";
                 return null;
             }
-            value = address.ToString(); // as connections report it
         }
         DateTimeOffset? until = null;
         if (command.Option("for") is { } length)
