@@ -14,6 +14,8 @@ command -v mosquitto_passwd >/dev/null 2>&1 || missing+=(mosquitto)
 # redis-server: the Redis auth store's tests start one on a free loopback port.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 /usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing+=(python3-paho-mqtt)
+# chromium: the dashboard's tests drive it headless through Microsoft.Playwright.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   $sudo_cmd apt-get update -qq

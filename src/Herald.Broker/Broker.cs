@@ -7,6 +7,7 @@ using Herald.Broker.Persistence;
 using Herald.Broker.Retained;
 using Herald.Broker.Routing;
 using Herald.Broker.Sessions;
+using Herald.Broker.Statistics;
 using Herald.Protocol;
 using Herald.Protocol.Packets;
 using Microsoft.Extensions.Logging;
@@ -19,7 +20,7 @@ namespace Herald.Broker;
 /// sessions, keeps retained messages and publishes wills. It sees bytes and small interfaces,
 /// never sockets, so every behaviour runs in memory in tests and benchmarks.
 /// </summary>
-public sealed class Broker : IDisposable
+public sealed partial class Broker : IDisposable
 {
     private readonly ConcurrentDictionary<ClientConnection, byte> _connections = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, int> _connectionsPerAddress = new(StringComparer.Ordinal);
@@ -27,6 +28,7 @@ public sealed class Broker : IDisposable
     private static List<Subscriber>? t_subscribers;
     private volatile bool _stopping;
     private readonly ITimer _purgeTimer;
+    private readonly SysTopics? _sysTopics;
     private readonly Lock _retainedGate = new(); // memory and disk take retained messages in the same order
     private long _lastMessageId;
     private volatile AclPolicy _acl = AclPolicy.Empty;
@@ -51,7 +53,12 @@ public sealed class Broker : IDisposable
         Log = logger ?? NullLogger<Broker>.Instance;
         Metrics = metrics ?? new BrokerMetrics();
         Logins = new LoginThrottle(time, options.MaxLoginFailures, options.LoginThrottleWindow);
+        StartedAt = time.GetUtcNow();
+        TopicStatistics = new TopicStatistics(time, options.HotTopicCapacity);
+        Metrics.Observe(this);
         _purgeTimer = time.CreateTimer(static s => ((Broker)s!).PurgeExpired(), this, options.PurgeInterval, options.PurgeInterval);
+        if (options.SysInterval > TimeSpan.Zero)
+            _sysTopics = new SysTopics(this, options.SysInterval);
     }
 
     public BrokerOptions Options { get; }
@@ -73,6 +80,15 @@ public sealed class Broker : IDisposable
     }
 
     public TimeProvider Time { get; }
+
+    /// <summary>When the broker was made, for its uptime.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Messages and bytes per topic over the last minute, five minutes and hour, for the hot-topics API.</summary>
+    public TopicStatistics TopicStatistics { get; }
+
+    /// <summary>The engine's counts: messages, packets and bytes in and out, drops, refused logins.</summary>
+    public BrokerMetrics Metrics { get; }
 
     public int ConnectionCount => _connections.Count;
 
@@ -108,8 +124,6 @@ public sealed class Broker : IDisposable
 
     internal ILogger Log { get; }
 
-    internal BrokerMetrics Metrics { get; }
-
     /// <summary>
     /// Serialises the moves of a client id between connections and sessions (connect, takeover,
     /// end of a clean session). Never held while a message is routed to many sessions.
@@ -123,7 +137,7 @@ public sealed class Broker : IDisposable
         var connection = new ClientConnection(this, remoteEndPoint) { CertificateIdentity = certificateIdentity };
         _connections.TryAdd(connection, 0);
         _connectionsPerAddress.AddOrUpdate(connection.RemoteAddress, 1, static (_, count) => count + 1);
-        Metrics.ConnectionOpened();
+        Metrics.ConnectionAccepted();
         // Kestrel accepts sockets for a moment after Stop began; Stop set the flag before it went
         // through the list and this adds before reading it, so no connection slips past both.
         if (_stopping)
@@ -139,12 +153,14 @@ public sealed class Broker : IDisposable
     /// <param name="refuseWhenFull">A session whose queue is full refuses the message instead of dropping its oldest.</param>
     public PublishOutcome Publish(Message message, bool refuseWhenFull = false)
     {
+        RecordTopic(message);
         if (message.Retain)
         {
             lock (_retainedGate)
             {
                 Retained.Set(message); // [MQTT-3.3.1-5] [MQTT-3.3.1-10]
-                if (Store is { } store)
+                // $SYS values are the server's own, made afresh at every start: not worth a write.
+                if (Store is { } store && !message.Topic.StartsWith(SysTopics.Prefix, StringComparison.Ordinal))
                 {
                     AssignStoreId(message);
                     store.SetRetained(message);
@@ -156,19 +172,37 @@ public sealed class Broker : IDisposable
         try
         {
             Subscriptions.Match(message.Topic, message.OriginClientId, subscribers);
+            int sent = 0, queued = 0;
             var refused = false;
             foreach (var s in subscribers)
             {
-                if (!s.Session.Deliver(message, s.QoS, s.RetainAsPublished && message.Retain, s.SubscriptionIds, s.Group, refuseWhenFull))
-                    refused = true;
+                switch (s.Session.Deliver(message, s.QoS, s.RetainAsPublished && message.Retain, s.SubscriptionIds, s.Group, refuseWhenFull))
+                {
+                    case DeliveryResult.Sent:
+                        sent++;
+                        break;
+                    case DeliveryResult.Queued:
+                        queued++;
+                        break;
+                    case DeliveryResult.Refused:
+                        refused = true;
+                        break;
+                }
             }
-            return new PublishOutcome(subscribers.Count, refused);
+            return new PublishOutcome(subscribers.Count, sent, queued, refused);
         }
         finally
         {
             subscribers.Clear();
             t_subscribers = subscribers;
         }
+    }
+
+    /// <summary>Counts a message for the hot topics; the server's own ($SYS) are not the users' traffic.</summary>
+    private void RecordTopic(Message message)
+    {
+        if (!message.Topic.StartsWith('$'))
+            TopicStatistics.Record(message.Topic, message.Payload.Length);
     }
 
     /// <summary>Refuses new clients and closes every connection, publishing their wills.</summary>
@@ -182,6 +216,7 @@ public sealed class Broker : IDisposable
     public void Dispose()
     {
         _purgeTimer.Dispose();
+        _sysTopics?.Dispose();
         Metrics.Dispose();
     }
 
@@ -203,7 +238,6 @@ public sealed class Broker : IDisposable
     {
         if (_connections.TryRemove(connection, out _))
         {
-            Metrics.ConnectionClosed();
             if (_connectionsPerAddress.AddOrUpdate(connection.RemoteAddress, 0, static (_, count) => count - 1) <= 0)
                 _connectionsPerAddress.TryRemove(new KeyValuePair<string, int>(connection.RemoteAddress, 0));
         }

@@ -65,6 +65,12 @@ public sealed class BrokerOptions
     /// </summary>
     public int MaxPublishRate { get; set; }
 
+    /// <summary>How often the $SYS topics are published; zero publishes none.</summary>
+    public TimeSpan SysInterval { get; set; }
+
+    /// <summary>Counters per time bucket of the hot-topic statistics: the K of their error bound N/K.</summary>
+    public int HotTopicCapacity { get; set; } = 1000;
+
     /// <summary>Largest packet accepted from a client, fixed header included.</summary>
     public int MaxPacketSize { get; set; } = 268_435_460;
 }

@@ -1,4 +1,8 @@
 namespace Herald.Broker;
 
-/// <summary>What routing one message did: how many sessions took it, and whether any refused it for a full queue.</summary>
-public readonly record struct PublishOutcome(int Deliveries, bool QuotaExceeded);
+/// <summary>
+/// What routing one message did: how many sessions it matched, how many of those have it on its
+/// way to a connected client and how many keep it for a client that is away, and whether any
+/// refused it for a full queue.
+/// </summary>
+public readonly record struct PublishOutcome(int Deliveries, int Sent, int Queued, bool QuotaExceeded);

@@ -6,7 +6,10 @@ using Herald.Broker.Retained;
 using Herald.Broker.Sessions;
 using Herald.Protocol;
 using Herald.Protocol.Packets;
-using Herald.Server.Admin;
+using Herald.Server.Api;
+using Herald.Server.Dashboard;
+using Herald.Broker.Inbox;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Herald.Server.Configuration;
 using Herald.Server.Hosting;
 using Herald.Server.Mqtt;
@@ -18,6 +21,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Herald.Server;
 
@@ -57,6 +61,8 @@ public static class HeraldHost
             OutboundTopicAliases = options.Mqtt.OutboundTopicAliases,
             MaxPublishRate = options.Mqtt.MaxPublishRate,
             ServerKeepAlive = options.Mqtt.ServerKeepAlive > 0 ? (ushort)options.Mqtt.ServerKeepAlive : null,
+            SysInterval = TimeSpan.FromSeconds(options.Sys.IntervalSeconds),
+            HotTopicCapacity = options.HotTopics.Capacity,
             AutoSubscriptions = [.. options.AutoSubscribe.Select(a => new TopicSubscription(a.Topic, (QualityOfService)a.Qos)
             {
                 NoLocal = a.NoLocal,
@@ -74,6 +80,7 @@ public static class HeraldHost
         builder.Services.AddSingleton<IAuthenticator>(new PasswordAuthenticator(users, options.AllowsAnonymous, TimeProvider.System));
         builder.Services.AddSingleton<BrokerMetrics>();
         var stored = AddStore(builder, options);
+        builder.Services.AddSingleton(OpenInbox(options));
         builder.Services.AddSingleton(services =>
         {
             var broker = ActivatorUtilities.CreateInstance<Broker.Broker>(services);
@@ -83,9 +90,23 @@ public static class HeraldHost
         });
         builder.Services.AddSingleton<ConnectionLoop>();
         builder.Services.AddHostedService<BrokerLifetime>();
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: [ReadinessCheck.Tag]);
         builder.Services.AddProblemDetails(); // every HTTP error, malformed JSON included, as application/problem+json
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Herald HTTP API";
+            document.Info.Description = "Publish and push messages, read statistics, manage clients, retained messages, users, ACL rules and bans. "
+                + "Send an API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(BrokerMetrics.MeterName, SqliteStore.MeterName)
+            .AddPrometheusExporter());
         configureServices?.Invoke(builder.Services);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -102,9 +123,18 @@ public static class HeraldHost
         var app = builder.Build();
         app.UseStatusCodePages(); // an error the framework answers without a body (bad JSON) gets a problem body too
         app.UseWebSockets();
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }); // alive: the process answers
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json");
         WebSocketEndpoint.Map(app);
-        AdminApi.Map(app);
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
+        PublishApi.Map(api);
+        InboxApi.Map(api);
+        StatsApi.Map(api);
+        ClientsApi.Map(api);
+        AuthApi.Map(api);
+        DashboardEndpoints.Map(app);
         return app;
     }
 
@@ -135,6 +165,15 @@ public static class HeraldHost
         builder.Services.AddSingleton(new StoreSummary(
             store.Path, state.Sessions.Count, state.Sessions.Sum(s => s.Deliveries.Count), state.Retained.Count, Stopwatch.GetElapsedTime(started)));
         return state;
+    }
+
+    /// <summary>The users' inboxes: in inbox.db beside herald.db, or in memory when state is.</summary>
+    private static IInbox OpenInbox(HeraldOptions options)
+    {
+        var retention = TimeSpan.FromSeconds(options.Inbox.RetentionSeconds);
+        return options.Storage.Provider == StorageProvider.Memory
+            ? new InMemoryInbox(options.Inbox.MaxMessages, retention, TimeProvider.System)
+            : SqliteInbox.Open(Path.Combine(options.DataDir, "inbox.db"), options.Inbox.MaxMessages, retention, TimeProvider.System);
     }
 
     private static HttpsConnectionAdapterOptions HttpsTls(ServerCertificate certificate) => new()

@@ -39,6 +39,8 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
     private readonly TimeProvider _time;
     private readonly Thread _writer;
     private ILogger _logger = NullLogger.Instance;
+    private readonly StoreMetrics _metrics;
+    private volatile bool _failing;
     private OperationWriter? _operations;
     private volatile bool _stopping;
 
@@ -48,9 +50,13 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         _connection = connection;
         _time = time;
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Herald SQLite writer" };
+        _metrics = new StoreMetrics(() => _queue.Count);
     }
 
     public string Path { get; }
+
+    /// <summary>The meter of the store's instruments (commit latency, backlog, failures).</summary>
+    public const string MeterName = StoreMetrics.MeterName;
 
     /// <summary>Opens (or creates) the database, checking it is Herald's and migrating it.</summary>
     /// <exception cref="StoreException">The file cannot be used; the message names it and why.</exception>
@@ -106,6 +112,9 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
             throw new StoreException($"cannot read the database {Path}: {Describe(e)}", e);
         }
     }
+
+    /// <summary>False while commits fail (a full disk, a lock): changes wait in memory and acknowledgements are held back.</summary>
+    public bool IsWriting => !_failing;
 
     /// <summary>Starts the writer thread; what was recorded since <see cref="Load"/> waited in the queue.</summary>
     public SqliteStore StartWriting(ILogger logger)
@@ -166,6 +175,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         _operations?.Dispose();
         _connection.Dispose();
         _signal.Dispose();
+        _metrics.Dispose();
     }
 
     private void Enqueue(in StoreOperation operation)
@@ -236,12 +246,17 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 _operations!.Apply(batch, callbacks);
+                _metrics.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
+                _failing = false;
                 return true;
             }
             catch (SqliteException e)
             {
                 callbacks.Clear();
+                _failing = true;
+                _metrics.Failed();
                 CommitFailed(_logger, Path, Describe(e), RetryDelay.TotalSeconds);
                 if (_stopping)
                     return false;

@@ -13,7 +13,7 @@ public sealed class ConnectTimeoutTests
     {
         var time = new FakeTimeProvider();
         await using var server = await StartAsync(time);
-        using var accepted = new ConnectionWatcher(server);
+        var accepted = new ConnectionWatcher(server);
         using var client = await RawClient.ConnectAsync(server.MqttPort);
         await accepted.WaitForConnectionAsync();
 
@@ -27,7 +27,7 @@ public sealed class ConnectTimeoutTests
     {
         var time = new FakeTimeProvider();
         await using var server = await StartAsync(time);
-        using var accepted = new ConnectionWatcher(server);
+        var accepted = new ConnectionWatcher(server);
         using var client = await RawClient.ConnectAsync(server.MqttPort);
         await accepted.WaitForConnectionAsync();
         await client.SendAsync(Packets.Connect("slow")[..6]);
@@ -42,7 +42,7 @@ public sealed class ConnectTimeoutTests
     {
         var time = new FakeTimeProvider();
         await using var server = await StartAsync(time);
-        using var accepted = new ConnectionWatcher(server);
+        var accepted = new ConnectionWatcher(server);
         using var client = await RawClient.ConnectAsync(server.MqttPort);
         await accepted.WaitForConnectionAsync();
         time.Advance(ConnectTimeout - TimeSpan.FromSeconds(1));

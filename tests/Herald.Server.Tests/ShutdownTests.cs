@@ -14,7 +14,7 @@ public sealed class ShutdownTests
     public async Task Stop_completes_with_clients_connected_and_closes_their_connections()
     {
         await using var server = await HeraldServer.StartAsync();
-        using var accepted = new ConnectionWatcher(server);
+        var accepted = new ConnectionWatcher(server);
         using var beforeConnect = await RawClient.ConnectAsync(server.MqttPort);
         await accepted.WaitForConnectionAsync();
         await using var mqttnet = await MqttNetClient.ConnectAsync(server.MqttPort, "connected");
@@ -49,7 +49,7 @@ public sealed class ShutdownTests
                 late.SetResult((client, server.Broker.IsStopping));
             }));
         });
-        using var watcher = accepted = new ConnectionWatcher(server);
+        accepted = new ConnectionWatcher(server);
 
         var stopping = server.App.StopAsync();
         var (client, engineStopping) = await late.Task.WaitAsync(Wait.Bound);

@@ -98,6 +98,9 @@ public sealed class ClientConnection
     /// <summary>The keep-alive in force: the client's, or the MQTT 5 Server Keep Alive.</summary>
     public ushort KeepAliveSeconds { get; private set; }
 
+    /// <summary>When its CONNECT was accepted; null before.</summary>
+    public DateTimeOffset? ConnectedAt { get; private set; }
+
     /// <summary>The topics this client published to last; made on its first PUBLISH so idle connections stay small.</summary>
     internal TopicCache Topics => _topics ??= new TopicCache();
 
@@ -108,10 +111,13 @@ public sealed class ClientConnection
     /// </summary>
     public async ValueTask<SequencePosition> ReceiveAsync(ReadOnlySequence<byte> buffer)
     {
+        var packets = 0;
+        var length = buffer.Length;
         try
         {
             while (!IsClosed && PacketFrame.TryRead(ref buffer, Broker.Options.MaxPacketSize, out var header, out var body))
             {
+                packets++;
                 // [MQTT-3.1.2-24] only a whole control packet counts as activity, not a trickle of bytes.
                 Volatile.Write(ref _lastPacketTimestamp, Broker.Time.GetTimestamp());
                 if (Session is null)
@@ -125,6 +131,7 @@ public sealed class ClientConnection
             Broker.Log.ProtocolViolation(RemoteEndPoint, ClientId, e.Error, e.Message);
             Close(DisconnectReason.ProtocolError, e.Reason);
         }
+        Broker.Metrics.PacketsReceivedAdd(packets, length - buffer.Length);
         return buffer.Start;
     }
 
@@ -140,6 +147,7 @@ public sealed class ClientConnection
             packet.WriteTo(writer, this);
             written++;
         }
+        Broker.Metrics.PacketsSentAdd(written);
         return written;
     }
 
@@ -201,6 +209,7 @@ public sealed class ClientConnection
         Version = packet.Version;
         Session = session;
         KeepAliveSeconds = keepAliveSeconds;
+        ConnectedAt = Broker.Time.GetUtcNow();
         AuthenticationMethod = packet.Properties?.AuthenticationMethod;
         if (packet.Properties is { } properties)
         {
@@ -240,6 +249,9 @@ public sealed class ClientConnection
     {
         var code = Version == ProtocolVersion.V500 ? (byte)reason : (byte)ConnectReturnCodes.From(reason);
         Broker.Log.ConnectRefused(RemoteEndPoint, clientId, reason);
+        if (reason is ReasonCode.BadUserNameOrPassword or ReasonCode.NotAuthorized or ReasonCode.BadAuthenticationMethod
+            or ReasonCode.Banned or ReasonCode.ConnectionRateExceeded)
+            Broker.Metrics.AuthFailed(reason);
         TrySend(OutboundPacket.ConnAck(sessionPresent: false, code));
         Close(DisconnectReason.ConnectRefused);
     }
@@ -334,7 +346,7 @@ public sealed class ClientConnection
         DisconnectReason.SessionTakenOver => ReasonCode.SessionTakenOver,
         DisconnectReason.ServerShutdown => ReasonCode.ServerShuttingDown,
         DisconnectReason.ProtocolError => ReasonCode.ProtocolError,
-        DisconnectReason.Banned => ReasonCode.AdministrativeAction,
+        DisconnectReason.Banned or DisconnectReason.Kicked => ReasonCode.AdministrativeAction,
         _ => null,
     };
 

@@ -38,4 +38,7 @@ public enum DisconnectReason
 
     /// <summary>An operator banned the client (by client id, username or address).</summary>
     Banned,
+
+    /// <summary>An operator disconnected the client through the admin API.</summary>
+    Kicked,
 }

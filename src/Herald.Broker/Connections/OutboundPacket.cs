@@ -86,6 +86,7 @@ public readonly struct OutboundPacket
         var qos = (QualityOfService)((_flags >> 1) & 0x03);
         var dup = (_flags & 0x08) != 0;
         var retain = (_flags & 0x01) != 0;
+        connection.Broker.Metrics.PublishSentOne(qos);
         if (connection.Version != ProtocolVersion.V500)
         {
             message.WritePublish(writer, connection.Version, qos, _packetId, dup, retain);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Unicode;
 using Herald.Broker.Auth;
 using Herald.Broker.Connections;
+using Herald.Broker.Diagnostics;
 using Herald.Broker.Messages;
 using Herald.Broker.Persistence;
 using Herald.Protocol;
@@ -23,7 +24,7 @@ internal static class PublishHandler
         }
         var broker = connection.Broker;
         var session = connection.Session!;
-        broker.Metrics.MessageReceived();
+        broker.Metrics.PublishReceivedOne(packet.QoS);
         // Its QoS 2 id, deliveries and retained message reach the disk together or not at all:
         // an id stored without its messages would make the re-sent PUBLISH look delivered.
         using var atomic = new AtomicRecording(broker.Store);
@@ -47,8 +48,10 @@ internal static class PublishHandler
                 throw PacketException.Protocol(ReasonCode.PayloadFormatInvalid, "payload declared UTF-8 is not UTF-8");
             reason = ReasonCode.PayloadFormatInvalid;
         }
-        else if (!connection.Acl.Allows(broker.Acl, AclCheck.Publish, topic, connection.ClientId, connection.Username))
+        else if (topic.StartsWith(SysTopics.Prefix, StringComparison.Ordinal)
+            || !connection.Acl.Allows(broker.Acl, AclCheck.Publish, topic, connection.ClientId, connection.Username))
         {
+            // $SYS is the server's to write, whatever the ACL says, as in Mosquitto.
             // Not routed. MQTT 5 says why in PUBACK/PUBREC; a 3.1.1 client is acknowledged as
             // usual, having no way to hear it, as Mosquitto does.
             reason = ReasonCode.NotAuthorized;

@@ -16,6 +16,9 @@ namespace Herald.Broker.Persistence;
 /// </summary>
 public interface IDurableStore
 {
+    /// <summary>False while the store cannot write (a full disk, say): the server is then not ready.</summary>
+    bool IsWriting { get; }
+
     /// <summary>Reads everything stored, once, before the broker serves clients.</summary>
     StoredState Load();
 

@@ -108,18 +108,38 @@ public sealed class SubscriptionTree
     public void Match(string topic, string? publisher, List<Subscriber> results)
     {
         var start = results.Count;
-        var sets = 0;
+        var collector = new Collector(publisher, results);
         _lock.EnterReadLock();
         try
         {
-            Collect(_root, topic, 0, root: true, publisher, results, ref sets);
+            Walk(_root, topic, 0, root: true, ref collector);
         }
         finally
         {
             _lock.ExitReadLock();
         }
-        if (sets > 1)
+        if (collector.Sets > 1)
             MergeDuplicates(results, start);
+    }
+
+    /// <summary>
+    /// How many receivers a message on <paramref name="topic"/> would have: each session with a
+    /// matching subscription once, and each matching shared group once. Unlike <see cref="Match"/>
+    /// it picks no group member, so counting leaves the groups' rotation alone.
+    /// </summary>
+    public int CountMatching(string topic)
+    {
+        var counter = new Counter(new HashSet<Session>(ReferenceEqualityComparer.Instance));
+        _lock.EnterReadLock();
+        try
+        {
+            Walk(_root, topic, 0, root: true, ref counter);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+        return counter.Sessions.Count + counter.Groups;
     }
 
     /// <summary>The shared group <c>$share/{shareName}/{topicFilter}</c>, if it has members.</summary>
@@ -165,13 +185,18 @@ public sealed class SubscriptionTree
         return true;
     }
 
-    private static void Collect(Node node, string topic, int start, bool root, string? publisher, List<Subscriber> results, ref int sets)
+    /// <summary>
+    /// Visits every node whose filter matches <paramref name="topic"/> from level <paramref name="start"/>
+    /// on; '#' and '+' at the root skip topics beginning with '$' [MQTT-4.7.2-1]. Generic over a
+    /// struct so the routing walk is specialised and allocates nothing.
+    /// </summary>
+    private static void Walk<TVisitor>(Node node, string topic, int start, bool root, ref TVisitor visitor) where TVisitor : struct, IVisitor
     {
         if (start < 0)
         {
-            Add(node, publisher, results, ref sets);
+            visitor.Visit(node);
             if (node.Children.TryGetValue("#", out var parentHash))
-                Add(parentHash, publisher, results, ref sets);
+                visitor.Visit(parentHash);
             return;
         }
 
@@ -183,12 +208,39 @@ public sealed class SubscriptionTree
         if (!(root && TopicRules.IsSystemTopic(level)))
         {
             if (node.Children.TryGetValue("#", out var hash))
-                Add(hash, publisher, results, ref sets);
+                visitor.Visit(hash);
             if (node.Children.TryGetValue("+", out var plus))
-                Collect(plus, topic, next, root: false, publisher, results, ref sets);
+                Walk(plus, topic, next, root: false, ref visitor);
         }
         if (node.Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(level, out var literal))
-            Collect(literal, topic, next, root: false, publisher, results, ref sets);
+            Walk(literal, topic, next, root: false, ref visitor);
+    }
+
+    private interface IVisitor
+    {
+        void Visit(Node node);
+    }
+
+    /// <summary>Collects the deliveries of <see cref="Match"/>.</summary>
+    private struct Collector(string? publisher, List<Subscriber> results) : IVisitor
+    {
+        public int Sets;
+
+        public void Visit(Node node) => Add(node, publisher, results, ref Sets);
+    }
+
+    /// <summary>Counts the receivers of <see cref="CountMatching"/>.</summary>
+    private struct Counter(HashSet<Session> sessions) : IVisitor
+    {
+        public readonly HashSet<Session> Sessions = sessions;
+        public int Groups;
+
+        public void Visit(Node node)
+        {
+            if (node.Subscribers is { } subscribers)
+                Sessions.UnionWith(subscribers.Keys);
+            Groups += node.Groups?.Count ?? 0;
+        }
     }
 
     private static void Add(Node node, string? publisher, List<Subscriber> results, ref int sets)

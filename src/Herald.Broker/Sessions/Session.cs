@@ -83,6 +83,12 @@ public sealed partial class Session
         get { lock (_gate) return _connection; }
     }
 
+    /// <summary>The username its client last logged in with; kept while it is away, for the ACL and for pushes to a user.</summary>
+    public string? Username
+    {
+        get { lock (_gate) return _username; }
+    }
+
     public int InflightCount
     {
         get { lock (_gate) return _inflight.Count; }
@@ -105,49 +111,53 @@ public sealed partial class Session
     }
 
     /// <summary>
-    /// Routes one message to this session at the lower of its QoS and the granted QoS. Returns
-    /// false only when <paramref name="refuseWhenFull"/> is set and the queue is full: the
-    /// message was not taken (an MQTT 5 publisher then hears 0x97 Quota exceeded).
+    /// Routes one message to this session at the lower of its QoS and the granted QoS and says
+    /// what became of it. <see cref="DeliveryResult.Refused"/> only when <paramref name="refuseWhenFull"/>
+    /// is set and the queue is full: the message was not taken (an MQTT 5 publisher then hears
+    /// 0x97 Quota exceeded).
     /// </summary>
-    public bool Deliver(Message message, QualityOfService granted, bool retain, int[]? subscriptionIds = null, SharedGroup? group = null, bool refuseWhenFull = false)
+    public DeliveryResult Deliver(Message message, QualityOfService granted, bool retain, int[]? subscriptionIds = null, SharedGroup? group = null, bool refuseWhenFull = false)
     {
         var qos = message.QoS < granted ? message.QoS : granted;
         lock (_gate)
         {
             var delivery = new QueuedMessage(message, qos, retain, subscriptionIds, group, _sequence + 1);
             if (_ended)
-                return true;
+                return DeliveryResult.Dropped;
             // Read access is checked on every delivery, retained ones included, so a changed rule
             // holds back messages of subscriptions made before it.
             if (!_acl.Allows(_broker.Acl, AclCheck.Receive, message.Topic, ClientId, _username))
-                return true;
+                return DeliveryResult.Dropped;
             if (message.RemainingExpiry(_broker.Time) == 0)
             {
                 Dropped(DropReason.Expired);
-                return true;
+                return DeliveryResult.Dropped;
             }
             if (_connection is { } connection && message.PublishSize(connection.Version, qos, subscriptionIds) > connection.ClientMaximumPacketSize)
             {
                 Dropped(DropReason.PacketTooLarge); // [MQTT-3.1.2-25]
-                return true;
+                return DeliveryResult.Dropped;
             }
             if (qos == QualityOfService.AtMostOnce)
             {
                 // QoS 0 is not queued for an offline client, as Mosquitto by default.
-                if (_connection is not null && !_connection.TrySendBounded(OutboundPacket.Publish(delivery, 0, dup: false)))
-                    Dropped(DropReason.OutboundQueueFull);
-                return true;
+                if (_connection is null)
+                    return DeliveryResult.Dropped;
+                if (_connection.TrySendBounded(OutboundPacket.Publish(delivery, 0, dup: false)))
+                    return DeliveryResult.Sent;
+                Dropped(DropReason.OutboundQueueFull);
+                return DeliveryResult.Dropped;
             }
             if (IsSendable && _queue.Count == 0 && _inflight.HasRoom)
             {
                 _sequence++;
                 Send(delivery, recorded: false);
-                return true;
+                return DeliveryResult.Sent;
             }
             if (!HasQueueRoom(message.Size))
             {
                 if (refuseWhenFull)
-                    return false;
+                    return DeliveryResult.Refused;
                 // MQTT 3.1.1 has no way to refuse: make room by dropping the oldest.
                 while (!HasQueueRoom(message.Size) && _queue.TryDequeue(out var oldest))
                 {
@@ -157,13 +167,13 @@ public sealed partial class Session
                 if (!HasQueueRoom(message.Size))
                 {
                     Dropped(DropReason.SessionQueueFull); // larger than the whole byte bound
-                    return true;
+                    return DeliveryResult.Dropped;
                 }
             }
             _sequence++;
             Journal?.AddDelivery(ClientId, JournaledMessage(delivery), 0, default);
             _queue.Enqueue(delivery);
-            return true;
+            return _connection is null ? DeliveryResult.Queued : DeliveryResult.Sent;
         }
     }
 

@@ -16,6 +16,14 @@ public sealed class HeraldOptions
 
     public List<AutoSubscribeOptions> AutoSubscribe { get; set; } = [];
 
+    public SysOptions Sys { get; set; } = new();
+
+    public HotTopicsOptions HotTopics { get; set; } = new();
+
+    public PushOptions Push { get; set; } = new();
+
+    public InboxOptions Inbox { get; set; } = new();
+
     /// <summary>True when every listener (MQTT and HTTP, which carries MQTT over WebSocket) is on loopback.</summary>
     public bool IsLoopbackOnly => ListenAddress.IsLoopback(Mqtt.Address) && ListenAddress.IsLoopback(Http.Address);
 

@@ -46,6 +46,29 @@ public static class HeraldOptionsValidator
                 + $"Herald:Http:Address '{options.Http.Address}'): false to require a username and password, true to let anonymous clients in from the network");
         }
 
+        for (var i = 0; i < options.Http.ApiKeys.Count; i++)
+        {
+            var key = options.Http.ApiKeys[i];
+            if (key.Key.Length < 16)
+                errors.Add($"Herald:Http:ApiKeys:{i}:Key must be at least 16 characters");
+            if (key.Scopes.Count == 0)
+                errors.Add($"Herald:Http:ApiKeys:{i}:Scopes must name at least one of publish, read, admin");
+            foreach (var scope in key.Scopes)
+            {
+                if (!Enum.TryParse<Herald.Server.Api.ApiScope>(scope, ignoreCase: true, out _) || int.TryParse(scope, out _))
+                    errors.Add($"Herald:Http:ApiKeys:{i}:Scopes holds '{scope}'; a scope is publish, read or admin");
+            }
+        }
+        Range("Sys:IntervalSeconds", options.Sys.IntervalSeconds, 0, 86_400);
+        Range("HotTopics:Capacity", options.HotTopics.Capacity, 10, 100_000);
+        Range("Inbox:MaxMessages", options.Inbox.MaxMessages, 0, 100_000);
+        Range("Inbox:RetentionSeconds", options.Inbox.RetentionSeconds, 1, 366 * 86_400);
+        foreach (var (key, template, placeholder) in new[] { ("Push:UserTopic", options.Push.UserTopic, "${username}"), ("Push:ClientTopic", options.Push.ClientTopic, "${clientid}") })
+        {
+            if (!Herald.Protocol.TopicRules.IsValidTopicName(template.Replace(placeholder, "x", StringComparison.Ordinal)) || template.StartsWith('$'))
+                errors.Add($"Herald:{key} must be a topic name (with {placeholder} if wanted), not '{template}'");
+        }
+
         for (var i = 0; i < options.AutoSubscribe.Count; i++)
         {
             var entry = options.AutoSubscribe[i];

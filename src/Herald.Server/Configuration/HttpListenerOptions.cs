@@ -1,6 +1,6 @@
 namespace Herald.Server.Configuration;
 
-/// <summary><c>Herald:Http</c>: the HTTP listener (health, MQTT over WebSocket, and later the API and dashboard).</summary>
+/// <summary><c>Herald:Http</c>: the HTTP listener (health, metrics, MQTT over WebSocket, the API and the dashboard).</summary>
 public sealed class HttpListenerOptions
 {
     public int Port { get; set; } = 8080;
@@ -11,6 +11,12 @@ public sealed class HttpListenerOptions
     /// <summary>"localhost" (loopback, the default), "*" (every interface) or an IP address.</summary>
     public string Address { get; set; } = ListenAddress.Localhost;
 
-    /// <summary>The key the admin API (<c>/api/...</c>) asks for; unset, the admin API answers 403 to everyone.</summary>
+    /// <summary>
+    /// The key of every scope for the API (<c>/api/...</c>) and the dashboard; with no key at all
+    /// the API answers 403 to everyone.
+    /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>More keys, each limited to some scopes.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
 }

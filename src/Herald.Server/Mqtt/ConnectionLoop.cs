@@ -71,6 +71,8 @@ public sealed class ConnectionLoop(Broker.Broker broker, ILogger<ConnectionLoop>
             while (await client.WaitToWriteAsync())
             {
                 client.WriteOutbound(output);
+                if (output.CanGetUnflushedBytes)
+                    broker.Metrics.BytesSentAdd(output.UnflushedBytes);
                 var flushed = await output.FlushAsync();
                 if (flushed.IsCompleted)
                     return;

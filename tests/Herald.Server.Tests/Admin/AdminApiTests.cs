@@ -15,10 +15,10 @@ public sealed class AdminServer() : HeraldServer(null, $"--Herald:Http:ApiKey={K
     public const string Key = "test-admin-key";
 }
 
-/// <summary>The admin API (<c>/api/users</c>, <c>/api/acl</c>, <c>/api/bans</c>): key checked, input checked, changes applied.</summary>
+/// <summary>The admin API (<c>/api/v1/users</c>, <c>/api/v1/acl</c>, <c>/api/v1/bans</c>): key checked, input checked, changes applied.</summary>
 public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServer>, IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}/api/"), Timeout = Wait.Bound };
+    private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}/api/v1/"), Timeout = Wait.Bound };
 
     public void Dispose() => _http.Dispose();
 
@@ -42,7 +42,7 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
     {
         await using var open = await HeraldServer.StartAsync();
         using var http = new HttpClient { Timeout = Wait.Bound };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{open.HttpPort}/api/users");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{open.HttpPort}/api/v1/users");
         request.Headers.Add("X-Api-Key", "");
 
         using var response = await http.SendAsync(request);

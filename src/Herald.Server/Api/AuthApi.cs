@@ -1,14 +1,14 @@
 using Herald.Broker.Auth;
 using Herald.Protocol;
 
-namespace Herald.Server.Admin;
+namespace Herald.Server.Api;
 
 /// <summary>
-/// The admin API for users, ACL rules and bans, behind <see cref="ApiKeyFilter"/>: what the
+/// The API for users, ACL rules and bans (admin scope): what the
 /// <c>herald user|acl|ban</c> verbs do, over HTTP. Changes apply as theirs do (new connections for
 /// users, within a second for rules and bans). Bad input gets a problem response naming the field.
 /// </summary>
-public static class AdminApi
+public static class AuthApi
 {
     public sealed record UserBody(string? Password);
 
@@ -16,66 +16,60 @@ public static class AdminApi
 
     public sealed record BanBody(string? Kind, string? Value, int? Seconds, string? Reason);
 
-    public static void Map(WebApplication app)
+    public static void Map(RouteGroupBuilder api)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
 
         api.MapGet("/users", async (IUserStore users, CancellationToken ct) => Results.Ok(await users.ListUsersAsync(ct)));
         api.MapPut("/users/{name}", async (string name, UserBody body, IUserStore users, CancellationToken ct) =>
         {
             if (name.Contains(':'))
-                return Invalid("name", "a user name cannot hold ':' (as in a Mosquitto password file)");
+                return Problems.Invalid("name", "a user name cannot hold ':' (as in a Mosquitto password file)");
             if (string.IsNullOrEmpty(body.Password))
-                return Invalid("password", "a password is needed");
+                return Problems.Invalid("password", "a password is needed");
             var isNew = await users.SaveUserAsync(name, PasswordHash.Create(body.Password), ct);
-            return isNew ? Results.Created($"/api/users/{Uri.EscapeDataString(name)}", new { name }) : Results.Ok(new { name });
+            return isNew ? Results.Created($"/api/v1/users/{Uri.EscapeDataString(name)}", new { name }) : Results.Ok(new { name });
         });
         api.MapDelete("/users/{name}", async (string name, IUserStore users, CancellationToken ct) =>
-            await users.RemoveUserAsync(name, ct) ? Results.NoContent() : NotFound($"there is no user '{name}'"));
+            await users.RemoveUserAsync(name, ct) ? Results.NoContent() : Problems.NotFound($"there is no user '{name}'"));
 
         api.MapGet("/acl", async (IAclStore acl, CancellationToken ct) => Results.Ok(await acl.ListRulesAsync(ct)));
         api.MapPost("/acl", async (AclRuleBody body, IAclStore acl, CancellationToken ct) =>
         {
             if (!Enum.TryParse<AclSubject>(body.Subject, ignoreCase: true, out var subject) || int.TryParse(body.Subject, out _))
-                return Invalid("subject", "must be user, client, everyone or anonymous");
+                return Problems.Invalid("subject", "must be user, client, everyone or anonymous");
             if (subject is AclSubject.User or AclSubject.Client && string.IsNullOrEmpty(body.Principal))
-                return Invalid("principal", "a user or client rule needs the username or client-id pattern");
+                return Problems.Invalid("principal", "a user or client rule needs the username or client-id pattern");
             if (!AclRule.TryParseAccess(body.Access, out var access))
-                return Invalid("access", "must be read, write, readwrite or deny");
+                return Problems.Invalid("access", "must be read, write, readwrite or deny");
             if (body.Topic is null || !TopicRules.IsValidTopicFilter(body.Topic))
-                return Invalid("topic", "must be a valid topic filter");
+                return Problems.Invalid("topic", "must be a valid topic filter");
             var principal = subject is AclSubject.User or AclSubject.Client ? body.Principal : null;
             var rule = await acl.AddRuleAsync(new AclRule(0, subject, principal, access, body.Topic), ct);
-            return Results.Created($"/api/acl/{rule.Id}", rule);
+            return Results.Created($"/api/v1/acl/{rule.Id}", rule);
         });
         api.MapDelete("/acl/{id:long}", async (long id, IAclStore acl, CancellationToken ct) =>
-            await acl.RemoveRuleAsync(id, ct) ? Results.NoContent() : NotFound($"there is no ACL rule {id}"));
+            await acl.RemoveRuleAsync(id, ct) ? Results.NoContent() : Problems.NotFound($"there is no ACL rule {id}"));
 
         api.MapGet("/bans", async (IBanStore bans, CancellationToken ct) => Results.Ok(await bans.ListBansAsync(ct)));
         api.MapPost("/bans", async (BanBody body, IBanStore bans, TimeProvider time, CancellationToken ct) =>
         {
             if (!Enum.TryParse<BanKind>(body.Kind, ignoreCase: true, out var kind) || int.TryParse(body.Kind, out _))
-                return Invalid("kind", "must be clientid, username or address");
+                return Problems.Invalid("kind", "must be clientid, username or address");
             if (string.IsNullOrEmpty(body.Value))
-                return Invalid("value", "the client id, username or address to ban is needed");
+                return Problems.Invalid("value", "the client id, username or address to ban is needed");
             var value = body.Value;
             if (kind == BanKind.Address)
             {
                 if (!Ban.TryNormalizeAddress(value, out value))
-                    return Invalid("value", "must be an IP address for an address ban");
+                    return Problems.Invalid("value", "must be an IP address for an address ban");
             }
             if (body.Seconds is <= 0)
-                return Invalid("seconds", "must be positive; leave it out for a ban until removed");
+                return Problems.Invalid("seconds", "must be positive; leave it out for a ban until removed");
             DateTimeOffset? until = body.Seconds is { } seconds ? time.GetUtcNow().AddSeconds(seconds) : null;
             var ban = await bans.AddBanAsync(new Ban(0, kind, value, until, body.Reason), ct);
-            return Results.Created($"/api/bans/{ban.Id}", ban);
+            return Results.Created($"/api/v1/bans/{ban.Id}", ban);
         });
         api.MapDelete("/bans/{id:long}", async (long id, IBanStore bans, CancellationToken ct) =>
-            await bans.RemoveBanAsync(id, ct) ? Results.NoContent() : NotFound($"there is no ban {id}"));
+            await bans.RemoveBanAsync(id, ct) ? Results.NoContent() : Problems.NotFound($"there is no ban {id}"));
     }
-
-    private static IResult Invalid(string field, string problem) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [problem] }, title: $"'{field}' {problem}");
-
-    private static IResult NotFound(string detail) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 }

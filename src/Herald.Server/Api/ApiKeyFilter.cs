@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+using Herald.Server.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Server.Api;
+
+/// <summary>
+/// Lets a request through to the API only with a configured key, as <c>Authorization: Bearer KEY</c>
+/// or <c>X-Api-Key: KEY</c>, compared in constant time, and only when the key holds the
+/// <see cref="ApiScope"/> the endpoint names in its metadata (<see cref="ApiScope.Admin"/> when it
+/// names none). <c>Herald:Http:ApiKey</c> holds every scope; <c>Herald:Http:ApiKeys</c> the ones
+/// listed. Without any key the API is closed (403), never open.
+/// </summary>
+public sealed class ApiKeyFilter(IOptions<HeraldOptions> options) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = options.Value.Http;
+        if (http.ApiKey is not { Length: > 0 } && http.ApiKeys.Count == 0)
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The API is off", detail: "Set Herald:Http:ApiKey to turn it on.");
+        var needed = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<ApiScopeMetadata>()?.Scope ?? ApiScope.Admin;
+        var scopes = ScopesOf(Presented(context.HttpContext.Request), http);
+        if (scopes is null)
+        {
+            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "API key missing or wrong",
+                detail: "Send a key of Herald:Http:ApiKey or Herald:Http:ApiKeys as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'.");
+        }
+        if (!scopes.Contains(ApiScope.Admin) && !scopes.Contains(needed))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "API key lacks a scope",
+                detail: $"This request needs a key with the '{needed.ToString().ToLowerInvariant()}' scope.");
+        }
+        return await next(context);
+    }
+
+    /// <summary>The scopes of the key presented, or null when it is none of the configured keys.</summary>
+    public static IReadOnlyCollection<ApiScope>? ScopesOf(string presented, HttpListenerOptions http)
+    {
+        var bytes = Encoding.UTF8.GetBytes(presented);
+        if (http.ApiKey is { Length: > 0 } master && CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(master)))
+            return [ApiScope.Admin];
+        foreach (var key in http.ApiKeys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(key.Key)))
+                return [.. key.Scopes.Select(s => Enum.Parse<ApiScope>(s, ignoreCase: true))];
+        }
+        return null;
+    }
+
+    private static string Presented(HttpRequest request)
+    {
+        var presented = request.Headers["X-Api-Key"].ToString();
+        if (presented.Length == 0 && request.Headers.Authorization.ToString() is { } authorization && authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+            presented = authorization["Bearer ".Length..];
+        return presented;
+    }
+}
+
+/// <summary>The scope an endpoint needs, read by <see cref="ApiKeyFilter"/>.</summary>
+public sealed record ApiScopeMetadata(ApiScope Scope);
+
+public static class ApiScopeExtensions
+{
+    /// <summary>Marks the endpoints as needing <paramref name="scope"/>.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, ApiScope scope) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ApiScopeMetadata(scope));
+}

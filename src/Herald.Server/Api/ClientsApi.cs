@@ -1,0 +1,115 @@
+using Herald.Broker.Connections;
+using Herald.Broker.Messages;
+using Herald.Broker.Sessions;
+using Herald.Protocol;
+
+namespace Herald.Server.Api;
+
+/// <summary>
+/// Connected clients, sessions and retained messages: list, search and read with the read scope;
+/// kick a client and delete a retained message with the admin scope. Lists are sorted, and paged
+/// by <c>offset</c> and <c>limit</c>.
+/// </summary>
+public static class ClientsApi
+{
+    public const int MaxLimit = 1000;
+
+    public sealed record ClientView(
+        string ClientId, string? Username, string Address, string Protocol, int KeepAlive, DateTimeOffset? ConnectedAt,
+        bool Persistent, int Subscriptions, int Queued, int Inflight);
+
+    public sealed record SubscriptionView(string Filter, int Qos, bool NoLocal, bool RetainAsPublished, int RetainHandling, int? SubscriptionId);
+
+    public sealed record SessionView(
+        string ClientId, string? Username, bool Connected, uint ExpiryInterval, int Queued, int Inflight, IReadOnlyList<SubscriptionView> Subscriptions);
+
+    public sealed record Page<T>(int Total, IReadOnlyList<T> Items);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var read = api.MapGroup("").RequireScope(ApiScope.Read);
+        var admin = api.MapGroup("").RequireScope(ApiScope.Admin);
+
+        read.MapGet("/clients", (string? search, int? offset, int? limit, Broker.Broker broker) =>
+            Paged(broker.Clients.Where(c => Matches(search, c.ClientId, c.Username, c.RemoteAddress)).OrderBy(c => c.ClientId, StringComparer.Ordinal),
+                offset, limit, ClientOf)).Produces<Page<ClientView>>().ProducesValidationProblem();
+        read.MapGet("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
+            broker.Sessions.TryGet(clientId, out var session) && session.Connection is { } connection
+                ? Results.Ok(ClientOf(connection))
+                : Problems.NotFound($"no client is connected as '{clientId}'")).Produces<ClientView>().ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapDelete("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
+            broker.Kick(clientId) ? Results.NoContent() : Problems.NotFound($"no client is connected as '{clientId}'"))
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        read.MapGet("/sessions", (string? search, int? offset, int? limit, Broker.Broker broker) =>
+            Paged(broker.Sessions.All.Where(s => Matches(search, s.ClientId, s.Username, null)).OrderBy(s => s.ClientId, StringComparer.Ordinal),
+                offset, limit, SessionOf)).Produces<Page<SessionView>>().ProducesValidationProblem();
+        read.MapGet("/sessions/{clientId}", (string clientId, Broker.Broker broker) =>
+            broker.Sessions.TryGet(clientId, out var session)
+                ? Results.Ok(SessionOf(session))
+                : Problems.NotFound($"there is no session of client '{clientId}'")).Produces<SessionView>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        read.MapGet("/retained", (string? filter, int? offset, int? limit, Broker.Broker broker) =>
+        {
+            filter ??= "#";
+            if (!TopicRules.IsValidTopicFilter(filter))
+                return Problems.Invalid("filter", "must be a topic filter such as sensors/# or +/status");
+            var found = new List<Message>();
+            broker.Retained.Match(filter, found);
+            return Paged(found.OrderBy(m => m.Topic, StringComparer.Ordinal), offset, limit, m => MessageView.From(m, broker.Time));
+        }).Produces<Page<MessageView>>().ProducesValidationProblem();
+        read.MapGet("/retained/{**topic}", (string topic, Broker.Broker broker) =>
+            Retained(broker, topic) is { } message
+                ? Results.Ok(MessageView.From(message, broker.Time))
+                : Problems.NotFound($"no message is retained on '{topic}'")).Produces<MessageView>().ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapDelete("/retained/{**topic}", (string topic, Broker.Broker broker) =>
+            TopicRules.IsValidTopicName(topic) && broker.ClearRetained(topic)
+                ? Results.NoContent()
+                : Problems.NotFound($"no message is retained on '{topic}'")).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static Message? Retained(Broker.Broker broker, string topic)
+    {
+        if (!TopicRules.IsValidTopicName(topic))
+            return null;
+        var found = new List<Message>(1);
+        broker.Retained.Match(topic, found);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    private static IResult Paged<TItem, TView>(IEnumerable<TItem> items, int? offset, int? limit, Func<TItem, TView> view)
+    {
+        if (offset is < 0)
+            return Problems.Invalid("offset", "must be 0 or more");
+        if (limit is < 1 or > MaxLimit)
+            return Problems.Invalid("limit", $"must be between 1 and {MaxLimit}");
+        var all = items.ToList();
+        return Results.Ok(new Page<TView>(all.Count, [.. all.Skip(offset ?? 0).Take(limit ?? 100).Select(view)]));
+    }
+
+    /// <summary>A case-insensitive substring of the client id, the username or the address; no search matches all.</summary>
+    private static bool Matches(string? search, string clientId, string? username, string? address) =>
+        string.IsNullOrEmpty(search)
+        || clientId.Contains(search, StringComparison.OrdinalIgnoreCase)
+        || (username?.Contains(search, StringComparison.OrdinalIgnoreCase) ?? false)
+        || (address?.Contains(search, StringComparison.OrdinalIgnoreCase) ?? false);
+
+    private static ClientView ClientOf(ClientConnection connection)
+    {
+        var session = connection.Session!;
+        return new ClientView(connection.ClientId, connection.Username, connection.RemoteEndPoint, ProtocolName(connection.Version),
+            connection.KeepAliveSeconds, connection.ConnectedAt, session.IsPersistent, session.Subscriptions.Count, session.QueuedCount, session.InflightCount);
+    }
+
+    private static SessionView SessionOf(Session session) => new(
+        session.ClientId, session.Username, session.IsConnected, session.ExpiryInterval, session.QueuedCount, session.InflightCount,
+        [.. session.Subscriptions.OrderBy(s => s.Filter, StringComparer.Ordinal).Select(s =>
+            new SubscriptionView(s.Filter, (int)s.QoS, s.NoLocal, s.RetainAsPublished, s.RetainHandling, s.SubscriptionId))]);
+
+    private static string ProtocolName(ProtocolVersion version) => version switch
+    {
+        ProtocolVersion.V310 => "3.1",
+        ProtocolVersion.V311 => "3.1.1",
+        _ => "5.0",
+    };
+}

@@ -1,0 +1,98 @@
+using Herald.Broker.Inbox;
+using Herald.Broker.Messages;
+using Herald.Server.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Server.Api;
+
+/// <summary>
+/// Publishing from a backend (publish scope): to a topic, as an MQTT client would; many at once;
+/// and pushes straight to the sessions of a user or of one client id, which also land in the
+/// user's inbox. Every answer says how many sessions have the message on its way now and how many
+/// keep it for a client that is away.
+/// </summary>
+public static class PublishApi
+{
+    /// <summary>The most messages one batch may carry.</summary>
+    public const int MaxBatch = 1000;
+
+    public sealed record PublishResult(string Topic, int Matched, int Delivered, int Queued, bool Retained);
+
+    public sealed record BatchResult(IReadOnlyList<PublishResult> Results);
+
+    public sealed record PushResult(string Topic, int Sessions, int Delivered, int Queued, long? InboxId);
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var publish = api.MapGroup("").RequireScope(ApiScope.Publish);
+
+        publish.MapPost("/publish", (PublishRequest body, Broker.Broker broker, IOptions<HeraldOptions> options) =>
+        {
+            var validated = body.Validate(defaultTopic: null, retainAllowed: true, MaxPayload(options), broker.Time.GetTimestamp());
+            return validated.Message is { } message ? Results.Ok(Publish(broker, message)) : Problems.Invalid(validated.Field!, validated.Problem!);
+        }).Produces<PublishResult>().ProducesValidationProblem();
+
+        publish.MapPost("/publish/batch", (PublishRequest[] body, Broker.Broker broker, IOptions<HeraldOptions> options) =>
+        {
+            if (body.Length == 0 || body.Length > MaxBatch)
+                return Problems.Invalid("$", $"a batch holds 1 to {MaxBatch} messages, not {body.Length}");
+            // Every message is checked before any is published: a bad batch publishes nothing.
+            var messages = new Message[body.Length];
+            for (var i = 0; i < body.Length; i++)
+            {
+                if (body[i] is null)
+                    return Problems.Invalid($"[{i}]", "must be a message object");
+                var validated = body[i].Validate(defaultTopic: null, retainAllowed: true, MaxPayload(options), broker.Time.GetTimestamp());
+                if (validated.Message is null)
+                    return Problems.Invalid($"[{i}].{validated.Field}", validated.Problem!);
+                messages[i] = validated.Message;
+            }
+            return Results.Ok(new BatchResult([.. messages.Select(m => Publish(broker, m))]));
+        }).Produces<BatchResult>().ProducesValidationProblem();
+
+        publish.MapPost("/users/{user}/publish", async (string user, PublishRequest body, Broker.Broker broker, IInbox inbox, IOptions<HeraldOptions> options, CancellationToken ct) =>
+        {
+            var defaultTopic = options.Value.Push.UserTopic.Replace("${username}", user, StringComparison.Ordinal);
+            if (body.Topic is null && !Herald.Protocol.TopicRules.IsValidTopicName(defaultTopic))
+                return Problems.Invalid("user", $"makes the topic '{defaultTopic}' of Herald:Push:UserTopic invalid; name a topic in the body");
+            var validated = body.Validate(defaultTopic, retainAllowed: false, MaxPayload(options), broker.Time.GetTimestamp());
+            if (validated.Message is not { } message)
+                return Problems.Invalid(validated.Field!, validated.Problem!);
+            long? inboxId = null;
+            if (options.Value.Inbox.MaxMessages > 0)
+                inboxId = (await inbox.AddAsync(user, ToInbox(message, broker.Time.GetUtcNow()), ct)).Id;
+            var sessions = broker.SessionsOf(user);
+            var outcome = broker.Push(message, sessions);
+            return Results.Ok(new PushResult(message.Topic, sessions.Count, outcome.Sent, outcome.Queued, inboxId));
+        }).Produces<PushResult>().ProducesValidationProblem();
+
+        publish.MapPost("/clients/{clientId}/publish", (string clientId, PublishRequest body, Broker.Broker broker, IOptions<HeraldOptions> options) =>
+        {
+            if (!broker.Sessions.TryGet(clientId, out var session))
+                return Problems.NotFound($"there is no session of client '{clientId}': it never connected, or its session ended");
+            var defaultTopic = options.Value.Push.ClientTopic.Replace("${clientid}", clientId, StringComparison.Ordinal);
+            if (body.Topic is null && !Herald.Protocol.TopicRules.IsValidTopicName(defaultTopic))
+                return Problems.Invalid("clientId", $"makes the topic '{defaultTopic}' of Herald:Push:ClientTopic invalid; name a topic in the body");
+            var validated = body.Validate(defaultTopic, retainAllowed: false, MaxPayload(options), broker.Time.GetTimestamp());
+            if (validated.Message is not { } message)
+                return Problems.Invalid(validated.Field!, validated.Problem!);
+            var outcome = broker.Push(message, [session]);
+            return Results.Ok(new PushResult(message.Topic, 1, outcome.Sent, outcome.Queued, InboxId: null));
+        }).Produces<PushResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static PublishResult Publish(Broker.Broker broker, Message message)
+    {
+        broker.Metrics.PublishReceivedOne(message.QoS);
+        var outcome = broker.Publish(message);
+        return new PublishResult(message.Topic, outcome.Deliveries, outcome.Sent, outcome.Queued, message.Retain);
+    }
+
+    /// <summary>The payload that still fits one PUBLISH of the largest packet a client may be sent.</summary>
+    private static int MaxPayload(IOptions<HeraldOptions> options) => options.Value.Mqtt.MaxPacketSize;
+
+    private static InboxMessage ToInbox(Message message, DateTimeOffset at) => new(
+        0, at, message.Topic, message.Payload.ToArray(), message.QoS, message.ExpiryInterval,
+        message.Properties?.ContentType, message.Properties?.ResponseTopic, message.Properties?.CorrelationData,
+        message.Properties?.UserProperties ?? []);
+}

@@ -1,0 +1,32 @@
+using Herald.Broker.Auth;
+using Herald.Broker.Persistence;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Herald.Server.Hosting;
+
+/// <summary>
+/// <c>/readyz</c>: whether this node should get clients. Not while it stops, not while its durable
+/// store cannot write, and not while the store of users, rules and bans (auth.db or Redis) does
+/// not answer.
+/// </summary>
+public sealed class ReadinessCheck(Broker.Broker broker, IAclStore policy, IDurableStore? store = null) : IHealthCheck
+{
+    public const string Tag = "ready";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (broker.IsStopping)
+            return HealthCheckResult.Unhealthy("the server is stopping");
+        if (store is { IsWriting: false })
+            return HealthCheckResult.Unhealthy("the durable store cannot write (see the log)");
+        try
+        {
+            await policy.GetVersionAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"the user and ACL store does not answer: {e.Message}");
+        }
+        return HealthCheckResult.Healthy();
+    }
+}
