@@ -142,12 +142,15 @@ public sealed class ClientConnection
     public int WriteOutbound(IBufferWriter<byte> writer, int maxPackets = 256)
     {
         var written = 0;
+        Span<int> publishes = stackalloc int[3]; // by QoS: counted once per batch, not per packet
         while (written < maxPackets && _outbound.TryDequeue(out var packet))
         {
             packet.WriteTo(writer, this);
+            if (packet.Type == PacketType.Publish)
+                publishes[(int)packet.PublishQoS]++;
             written++;
         }
-        Broker.Metrics.PacketsSentAdd(written);
+        Broker.Metrics.PacketsSentAdd(written, publishes);
         return written;
     }
 

@@ -31,6 +31,9 @@ public readonly struct OutboundPacket
 
     public PacketType Type { get; }
 
+    /// <summary>The QoS of a PUBLISH.</summary>
+    internal QualityOfService PublishQoS => (QualityOfService)((_flags >> 1) & 0x03);
+
     /// <summary>CONNACK with a 3.1.1 return code or an MQTT 5 reason code, as the connection speaks.</summary>
     public static OutboundPacket ConnAck(bool sessionPresent, byte code, Properties? properties = null) =>
         new(PacketType.ConnAck, 0, sessionPresent ? (byte)1 : (byte)0, code, properties);
@@ -86,7 +89,6 @@ public readonly struct OutboundPacket
         var qos = (QualityOfService)((_flags >> 1) & 0x03);
         var dup = (_flags & 0x08) != 0;
         var retain = (_flags & 0x01) != 0;
-        connection.Broker.Metrics.PublishSentOne(qos);
         if (connection.Version != ProtocolVersion.V500)
         {
             message.WritePublish(writer, connection.Version, qos, _packetId, dup, retain);

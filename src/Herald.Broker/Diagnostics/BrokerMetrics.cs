@@ -85,8 +85,6 @@ public sealed class BrokerMetrics : IDisposable
 
     public void PublishReceivedOne(QualityOfService qos) => Interlocked.Increment(ref _publishReceived[(int)qos]);
 
-    public void PublishSentOne(QualityOfService qos) => Interlocked.Increment(ref _publishSent[(int)qos]);
-
     public void MessageDropped(DropReason reason) => Interlocked.Increment(ref _dropped[(int)reason]);
 
     public void PacketsReceivedAdd(int packets, long bytes)
@@ -95,7 +93,16 @@ public sealed class BrokerMetrics : IDisposable
         Interlocked.Add(ref _bytesReceived, bytes);
     }
 
-    public void PacketsSentAdd(int packets) => Interlocked.Add(ref _packetsSent, packets);
+    /// <summary>Packets a connection wrote in one batch, and how many of them were PUBLISH of each QoS.</summary>
+    public void PacketsSentAdd(int packets, ReadOnlySpan<int> publishesByQos)
+    {
+        Interlocked.Add(ref _packetsSent, packets);
+        for (var qos = 0; qos < publishesByQos.Length; qos++)
+        {
+            if (publishesByQos[qos] != 0)
+                Interlocked.Add(ref _publishSent[qos], publishesByQos[qos]);
+        }
+    }
 
     /// <summary>Bytes a transport flushed to a client; counted by the host, which alone sees them.</summary>
     public void BytesSentAdd(long bytes) => Interlocked.Add(ref _bytesSent, bytes);
