@@ -20,6 +20,14 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("--Herald:Mqtt:ConnectTimeoutSeconds=0", "Herald:Mqtt:ConnectTimeoutSeconds", "0")]
     [InlineData("--Herald:Mqtt:MaxInflightMessages=0", "Herald:Mqtt:MaxInflightMessages", "0")]
     [InlineData("--Herald:Mqtt:MaxPacketSize=1", "Herald:Mqtt:MaxPacketSize", "1")]
+    [InlineData("--Herald:Sys:IntervalSeconds=-1", "Herald:Sys:IntervalSeconds", "-1")]
+    [InlineData("--Herald:HotTopics:Capacity=1", "Herald:HotTopics:Capacity", "1")]
+    [InlineData("--Herald:Inbox:MaxMessages=-5", "Herald:Inbox:MaxMessages", "-5")]
+    [InlineData("--Herald:Inbox:RetentionSeconds=0", "Herald:Inbox:RetentionSeconds", "0")]
+    [InlineData("--Herald:Push:UserTopic=users/+/inbox", "Herald:Push:UserTopic", "users/+/inbox")]
+    [InlineData("--Herald:Push:ClientTopic=$SYS/x", "Herald:Push:ClientTopic", "$SYS/x")]
+    [InlineData("--Herald:Http:ApiKeys:0:Key=short", "Herald:Http:ApiKeys:0:Key", "16 characters")]
+    [InlineData("--Herald:Http:ApiKeys:0:Scopes:0=everything", "Herald:Http:ApiKeys:0:Scopes", "everything")]
     public void Invalid_value_is_refused_naming_the_key_and_value(string argument, string key, string value)
     {
         var args = HeraldServer.Arguments(HeraldServer.FreePort(), HeraldServer.FreePort() + 1, argument);
