@@ -92,18 +92,15 @@ public static class HeraldHost
         builder.Services.AddHostedService<BrokerLifetime>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: [ReadinessCheck.Tag]);
         builder.Services.AddProblemDetails(); // every HTTP error, malformed JSON included, as application/problem+json
+        builder.Services.AddExceptionHandler<BadRequestProblems>();
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true); // so BadRequestProblems can name the field
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict; // "qos": "1" is a mistake to name, not to guess
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         });
-        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Herald HTTP API";
-            document.Info.Description = "Publish and push messages, read statistics, manage clients, retained messages, users, ACL rules and bans. "
-                + "Send an API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer<ApiDocument>());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(BrokerMetrics.MeterName, SqliteStore.MeterName)
             .AddPrometheusExporter());
@@ -121,14 +118,16 @@ public static class HeraldHost
         });
 
         var app = builder.Build();
-        app.UseStatusCodePages(); // an error the framework answers without a body (bad JSON) gets a problem body too
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(); // an error the framework answers without a body gets a problem body too
         app.UseWebSockets();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }); // alive: the process answers
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
         WebSocketEndpoint.Map(app);
-        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
+        var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         PublishApi.Map(api);
         InboxApi.Map(api);
         StatsApi.Map(api);
@@ -172,8 +171,8 @@ public static class HeraldHost
     {
         var retention = TimeSpan.FromSeconds(options.Inbox.RetentionSeconds);
         return options.Storage.Provider == StorageProvider.Memory
-            ? new InMemoryInbox(options.Inbox.MaxMessages, retention, TimeProvider.System)
-            : SqliteInbox.Open(Path.Combine(options.DataDir, "inbox.db"), options.Inbox.MaxMessages, retention, TimeProvider.System);
+            ? new InMemoryInbox(options.Inbox.MaxMessages, retention)
+            : SqliteInbox.Open(Path.Combine(options.DataDir, "inbox.db"), options.Inbox.MaxMessages, retention);
     }
 
     private static HttpsConnectionAdapterOptions HttpsTls(ServerCertificate certificate) => new()

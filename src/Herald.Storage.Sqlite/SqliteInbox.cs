@@ -15,21 +15,19 @@ public sealed class SqliteInbox : IInbox
     private readonly string _connectionString;
     private readonly int _maxMessages;
     private readonly TimeSpan _retention;
-    private readonly TimeProvider _time;
 
-    private SqliteInbox(string connectionString, int maxMessages, TimeSpan retention, TimeProvider time)
+    private SqliteInbox(string connectionString, int maxMessages, TimeSpan retention)
     {
         _connectionString = connectionString;
         _maxMessages = maxMessages;
         _retention = retention;
-        _time = time;
     }
 
     public string Path { get; private init; } = "";
 
     /// <summary>Opens (or creates) inbox.db, checking it is Herald's and migrating it.</summary>
     /// <exception cref="StoreException">The file cannot be used; the message names it and why.</exception>
-    public static SqliteInbox Open(string path, int maxMessages, TimeSpan retention, TimeProvider time)
+    public static SqliteInbox Open(string path, int maxMessages, TimeSpan retention)
     {
         var full = Schema.PrepareFile(path);
         var connectionString = new SqliteConnectionStringBuilder
@@ -50,12 +48,12 @@ public sealed class SqliteInbox : IInbox
         {
             throw new StoreException($"cannot use the database {full}: {e.Message}", e);
         }
-        return new SqliteInbox(connectionString, maxMessages, retention, time) { Path = full };
+        return new SqliteInbox(connectionString, maxMessages, retention) { Path = full };
     }
 
     public Task<InboxMessage> AddAsync(string user, InboxMessage message, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
+        var now = message.At;
         using var connection = OpenConnection();
         using var transaction = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
@@ -91,9 +89,8 @@ public sealed class SqliteInbox : IInbox
         return Task.FromResult(message with { Id = id });
     }
 
-    public Task<IReadOnlyList<InboxMessage>> ReadAsync(string user, long afterId, DateTimeOffset notBefore, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<InboxMessage>> ReadAsync(string user, long afterId, DateTimeOffset notBefore, int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
         using var connection = OpenConnection();
         using var select = connection.CreateCommand();
         select.CommandText = """

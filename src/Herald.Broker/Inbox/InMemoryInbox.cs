@@ -1,7 +1,7 @@
 namespace Herald.Broker.Inbox;
 
 /// <summary>The inbox of a server without a durable store: lost with the process, bounded as any other.</summary>
-public sealed class InMemoryInbox(int maxMessages, TimeSpan retention, TimeProvider time) : IInbox
+public sealed class InMemoryInbox(int maxMessages, TimeSpan retention) : IInbox
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Queue<InboxMessage>> _users = new(StringComparer.Ordinal);
@@ -19,7 +19,7 @@ public sealed class InMemoryInbox(int maxMessages, TimeSpan retention, TimeProvi
             while (messages.Count > maxMessages)
                 messages.Dequeue();
             // Users never pushed to again lose their old messages too, in a sweep at most once a minute.
-            var now = time.GetUtcNow();
+            var now = message.At;
             if (now - _lastSweep >= TimeSpan.FromMinutes(1))
             {
                 _lastSweep = now;
@@ -29,9 +29,8 @@ public sealed class InMemoryInbox(int maxMessages, TimeSpan retention, TimeProvi
         }
     }
 
-    public Task<IReadOnlyList<InboxMessage>> ReadAsync(string user, long afterId, DateTimeOffset notBefore, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<InboxMessage>> ReadAsync(string user, long afterId, DateTimeOffset notBefore, int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var oldest = now - retention;
         lock (_gate)
         {

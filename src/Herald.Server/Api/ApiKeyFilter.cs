@@ -52,8 +52,9 @@ public sealed class ApiKeyFilter(IOptions<HeraldOptions> options) : IEndpointFil
     private static string Presented(HttpRequest request)
     {
         var presented = request.Headers["X-Api-Key"].ToString();
-        if (presented.Length == 0 && request.Headers.Authorization.ToString() is { } authorization && authorization.StartsWith("Bearer ", StringComparison.Ordinal))
-            presented = authorization["Bearer ".Length..];
+        // The scheme is case-insensitive (RFC 9110, section 11.1).
+        if (presented.Length == 0 && request.Headers.Authorization.ToString() is { } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            presented = authorization["Bearer ".Length..].Trim();
         return presented;
     }
 }

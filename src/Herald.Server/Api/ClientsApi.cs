@@ -34,20 +34,20 @@ public static class ClientsApi
             Paged(broker.Clients.Where(c => Matches(search, c.ClientId, c.Username, c.RemoteAddress)).OrderBy(c => c.ClientId, StringComparer.Ordinal),
                 offset, limit, ClientOf)).Produces<Page<ClientView>>().ProducesValidationProblem();
         read.MapGet("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
-            broker.Sessions.TryGet(clientId, out var session) && session.Connection is { } connection
+            broker.Sessions.TryGet(RouteText.Name(clientId), out var session) && session.Connection is { } connection
                 ? Results.Ok(ClientOf(connection))
-                : Problems.NotFound($"no client is connected as '{clientId}'")).Produces<ClientView>().ProducesProblem(StatusCodes.Status404NotFound);
+                : Problems.NotFound($"no client is connected as '{RouteText.Name(clientId)}'")).Produces<ClientView>().ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
-            broker.Kick(clientId) ? Results.NoContent() : Problems.NotFound($"no client is connected as '{clientId}'"))
+            broker.Kick(RouteText.Name(clientId)) ? Results.NoContent() : Problems.NotFound($"no client is connected as '{RouteText.Name(clientId)}'"))
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         read.MapGet("/sessions", (string? search, int? offset, int? limit, Broker.Broker broker) =>
             Paged(broker.Sessions.All.Where(s => Matches(search, s.ClientId, s.Username, null)).OrderBy(s => s.ClientId, StringComparer.Ordinal),
                 offset, limit, SessionOf)).Produces<Page<SessionView>>().ProducesValidationProblem();
         read.MapGet("/sessions/{clientId}", (string clientId, Broker.Broker broker) =>
-            broker.Sessions.TryGet(clientId, out var session)
+            broker.Sessions.TryGet(RouteText.Name(clientId), out var session)
                 ? Results.Ok(SessionOf(session))
-                : Problems.NotFound($"there is no session of client '{clientId}'")).Produces<SessionView>().ProducesProblem(StatusCodes.Status404NotFound);
+                : Problems.NotFound($"there is no session of client '{RouteText.Name(clientId)}'")).Produces<SessionView>().ProducesProblem(StatusCodes.Status404NotFound);
 
         read.MapGet("/retained", (string? filter, int? offset, int? limit, Broker.Broker broker) =>
         {
@@ -58,20 +58,25 @@ public static class ClientsApi
             broker.Retained.Match(filter, found);
             return Paged(found.OrderBy(m => m.Topic, StringComparer.Ordinal), offset, limit, m => MessageView.From(m, broker.Time));
         }).Produces<Page<MessageView>>().ProducesValidationProblem();
-        read.MapGet("/retained/{**topic}", (string topic, Broker.Broker broker) =>
-            Retained(broker, topic) is { } message
+        // One topic in the query, not the path: a path drops "." and ".." levels and keeps "%2F".
+        read.MapGet("/retained/message", (string? topic, Broker.Broker broker) =>
+        {
+            if (!TopicRules.IsValidTopicName(topic))
+                return Problems.Invalid("topic", "must be a topic name: not empty, no '+' or '#'");
+            return Retained(broker, topic!) is { } message
                 ? Results.Ok(MessageView.From(message, broker.Time))
-                : Problems.NotFound($"no message is retained on '{topic}'")).Produces<MessageView>().ProducesProblem(StatusCodes.Status404NotFound);
-        admin.MapDelete("/retained/{**topic}", (string topic, Broker.Broker broker) =>
-            TopicRules.IsValidTopicName(topic) && broker.ClearRetained(topic)
-                ? Results.NoContent()
-                : Problems.NotFound($"no message is retained on '{topic}'")).ProducesProblem(StatusCodes.Status404NotFound);
+                : Problems.NotFound($"no message is retained on '{topic}'");
+        }).Produces<MessageView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapDelete("/retained/message", (string? topic, Broker.Broker broker) =>
+        {
+            if (!TopicRules.IsValidTopicName(topic))
+                return Problems.Invalid("topic", "must be a topic name: not empty, no '+' or '#'");
+            return broker.ClearRetained(topic!) ? Results.NoContent() : Problems.NotFound($"no message is retained on '{topic}'");
+        }).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static Message? Retained(Broker.Broker broker, string topic)
     {
-        if (!TopicRules.IsValidTopicName(topic))
-            return null;
         var found = new List<Message>(1);
         broker.Retained.Match(topic, found);
         return found.Count > 0 ? found[0] : null;

@@ -19,16 +19,17 @@ public static class InboxApi
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/users/{user}/messages", async (string user, string? since, int? limit, IInbox inbox, CancellationToken ct) =>
+        api.MapGet("/users/{user}/messages", async (string user, string? since, int? limit, IInbox inbox, Broker.Broker broker, CancellationToken ct) =>
         {
+            user = RouteText.Name(user);
             long afterId = 0;
             var notBefore = DateTimeOffset.MinValue;
             if (since is not null && !long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out afterId)
-                && !DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out notBefore))
+                && !RouteText.TryParseTime(since, out notBefore))
                 return Problems.Invalid("since", "must be a message id (the last one seen) or an RFC 3339 time such as 2026-12-02T08:00:00Z");
             if (limit is < 1 or > MaxLimit)
                 return Problems.Invalid("limit", $"must be between 1 and {MaxLimit}");
-            var messages = await inbox.ReadAsync(user, afterId, notBefore, limit ?? 100, ct);
+            var messages = await inbox.ReadAsync(user, afterId, notBefore, limit ?? 100, broker.Time.GetUtcNow(), ct);
             return Results.Ok(new InboxPage(user, [.. messages.Select(m => new InboxEntry(m.Id, m.At, MessageView.From(m)))],
                 messages.Count > 0 ? messages[^1].Id : afterId));
         }).RequireScope(ApiScope.Read).Produces<InboxPage>().ProducesValidationProblem();

@@ -8,7 +8,8 @@ namespace Herald.Server.Api;
 
 /// <summary>
 /// A message as the API shows it: the payload as text when it is UTF-8, else as base64 (one of
-/// <see cref="Payload"/> and <see cref="PayloadBase64"/> is set), and its MQTT 5 properties.
+/// <see cref="Payload"/> and <see cref="PayloadBase64"/> is set), and its MQTT 5 properties, the
+/// correlation data the same way.
 /// </summary>
 public sealed record MessageView(
     string Topic,
@@ -21,6 +22,7 @@ public sealed record MessageView(
     string? ContentType,
     string? ResponseTopic,
     string? CorrelationData,
+    string? CorrelationDataBase64,
     Dictionary<string, string>? UserProperties)
 {
     public static MessageView From(Message message, TimeProvider time) => Of(
@@ -49,7 +51,8 @@ public sealed record MessageView(
             expiry,
             properties?.ContentType,
             properties?.ResponseTopic,
-            correlation is null ? null : Utf8.IsValid(correlation) ? Encoding.UTF8.GetString(correlation) : Convert.ToBase64String(correlation),
+            correlation is not null && Utf8.IsValid(correlation) ? Encoding.UTF8.GetString(correlation) : null,
+            correlation is not null && !Utf8.IsValid(correlation) ? Convert.ToBase64String(correlation) : null,
             properties?.UserProperties is { Count: > 0 } pairs ? pairs.GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Last().Value) : null);
     }
 }

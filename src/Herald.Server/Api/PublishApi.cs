@@ -7,9 +7,9 @@ namespace Herald.Server.Api;
 
 /// <summary>
 /// Publishing from a backend (publish scope): to a topic, as an MQTT client would; many at once;
-/// and pushes straight to the sessions of a user or of one client id, which also land in the
-/// user's inbox. Every answer says how many sessions have the message on its way now and how many
-/// keep it for a client that is away.
+/// and pushes straight to the sessions of a user (kept in that user's inbox too) or of one client
+/// id. Every answer says how many sessions have the message on its way now and how many keep it
+/// for a client that is away.
 /// </summary>
 public static class PublishApi
 {
@@ -28,7 +28,7 @@ public static class PublishApi
 
         publish.MapPost("/publish", (PublishRequest body, Broker.Broker broker, IOptions<HeraldOptions> options) =>
         {
-            var validated = body.Validate(defaultTopic: null, retainAllowed: true, MaxPayload(options), broker.Time.GetTimestamp());
+            var validated = body.Validate(defaultTopic: null, retainAllowed: true, MaxPacketSize(options), broker.Time.GetTimestamp());
             return validated.Message is { } message ? Results.Ok(Publish(broker, message)) : Problems.Invalid(validated.Field!, validated.Problem!);
         }).Produces<PublishResult>().ProducesValidationProblem();
 
@@ -42,7 +42,7 @@ public static class PublishApi
             {
                 if (body[i] is null)
                     return Problems.Invalid($"[{i}]", "must be a message object");
-                var validated = body[i].Validate(defaultTopic: null, retainAllowed: true, MaxPayload(options), broker.Time.GetTimestamp());
+                var validated = body[i].Validate(defaultTopic: null, retainAllowed: true, MaxPacketSize(options), broker.Time.GetTimestamp());
                 if (validated.Message is null)
                     return Problems.Invalid($"[{i}].{validated.Field}", validated.Problem!);
                 messages[i] = validated.Message;
@@ -52,10 +52,11 @@ public static class PublishApi
 
         publish.MapPost("/users/{user}/publish", async (string user, PublishRequest body, Broker.Broker broker, IInbox inbox, IOptions<HeraldOptions> options, CancellationToken ct) =>
         {
+            user = RouteText.Name(user);
             var defaultTopic = options.Value.Push.UserTopic.Replace("${username}", user, StringComparison.Ordinal);
             if (body.Topic is null && !Herald.Protocol.TopicRules.IsValidTopicName(defaultTopic))
                 return Problems.Invalid("user", $"makes the topic '{defaultTopic}' of Herald:Push:UserTopic invalid; name a topic in the body");
-            var validated = body.Validate(defaultTopic, retainAllowed: false, MaxPayload(options), broker.Time.GetTimestamp());
+            var validated = body.Validate(defaultTopic, retainAllowed: false, MaxPacketSize(options), broker.Time.GetTimestamp());
             if (validated.Message is not { } message)
                 return Problems.Invalid(validated.Field!, validated.Problem!);
             long? inboxId = null;
@@ -68,12 +69,13 @@ public static class PublishApi
 
         publish.MapPost("/clients/{clientId}/publish", (string clientId, PublishRequest body, Broker.Broker broker, IOptions<HeraldOptions> options) =>
         {
+            clientId = RouteText.Name(clientId);
             if (!broker.Sessions.TryGet(clientId, out var session))
                 return Problems.NotFound($"there is no session of client '{clientId}': it never connected, or its session ended");
             var defaultTopic = options.Value.Push.ClientTopic.Replace("${clientid}", clientId, StringComparison.Ordinal);
             if (body.Topic is null && !Herald.Protocol.TopicRules.IsValidTopicName(defaultTopic))
                 return Problems.Invalid("clientId", $"makes the topic '{defaultTopic}' of Herald:Push:ClientTopic invalid; name a topic in the body");
-            var validated = body.Validate(defaultTopic, retainAllowed: false, MaxPayload(options), broker.Time.GetTimestamp());
+            var validated = body.Validate(defaultTopic, retainAllowed: false, MaxPacketSize(options), broker.Time.GetTimestamp());
             if (validated.Message is not { } message)
                 return Problems.Invalid(validated.Field!, validated.Problem!);
             var outcome = broker.Push(message, [session]);
@@ -88,8 +90,8 @@ public static class PublishApi
         return new PublishResult(message.Topic, outcome.Deliveries, outcome.Sent, outcome.Queued, message.Retain);
     }
 
-    /// <summary>The payload that still fits one PUBLISH of the largest packet a client may be sent.</summary>
-    private static int MaxPayload(IOptions<HeraldOptions> options) => options.Value.Mqtt.MaxPacketSize;
+    /// <summary>The largest PUBLISH a message may make: what the server takes from MQTT clients.</summary>
+    private static int MaxPacketSize(IOptions<HeraldOptions> options) => options.Value.Mqtt.MaxPacketSize;
 
     private static InboxMessage ToInbox(Message message, DateTimeOffset at) => new(
         0, at, message.Topic, message.Payload.ToArray(), message.QoS, message.ExpiryInterval,

@@ -101,7 +101,7 @@ public sealed class DashboardTests(AdminServer server, HeadlessChromium chromium
         await row.GetByTestId("delete-retained").ClickAsync();
 
         await Expect(row).ToHaveCountAsync(0);
-        using var lookup = await http.GetAsync($"retained/{topic}");
+        using var lookup = await http.GetAsync($"retained/message?topic={Uri.EscapeDataString(topic)}");
         Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
     }
 }

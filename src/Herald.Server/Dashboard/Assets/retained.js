@@ -17,7 +17,7 @@ export function startRetained(session) {
   let poller;
   const remove = (topic, button) => {
     button.disabled = true;
-    poller.act(() => session.api.delete(`retained/${topicPath(topic)}`)).finally(() => { button.disabled = false; });
+    poller.act(() => session.api.delete(`retained/message?topic=${encodeURIComponent(topic)}`)).finally(() => { button.disabled = false; });
   };
   poller = new Poller({
     every: POLL_MS,
@@ -36,10 +36,6 @@ export function startRetained(session) {
 }
 
 /** The topic as the API's path wants it: its levels as they are, each one URL-encoded. */
-function topicPath(topic) {
-  return topic.split('/').map(encodeURIComponent).join('/');
-}
-
 function rowOf(message, remove) {
   const row = document.createElement('tr');
   row.dataset.testid = 'retained-row';
