@@ -246,6 +246,7 @@ public sealed partial class Broker : IDisposable
             Log.ClosedBeforeConnect(connection.RemoteEndPoint, reason);
             return;
         }
+        Metrics.ClientDisconnected();
         Log.ClientDisconnected(connection.ClientId, connection.RemoteEndPoint, reason);
         // [MQTT-3.1.2-8] the will goes out on every end but a plain DISCONNECT.
         var will = reason != DisconnectReason.ClientDisconnected ? connection.Will : null;

@@ -16,6 +16,7 @@ using Herald.Server.Mqtt;
 using Herald.Server.Tls;
 using Herald.Storage.Sqlite;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Connections;
@@ -101,8 +102,12 @@ public static class HeraldHost
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         });
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer<ApiDocument>());
+        // OpenTelemetry picks meters by name, process-wide: a view keeps this host's alone, so
+        // another host in the same process (a test) neither shows here nor, ending, empties it.
+        IMeterFactory? hostMeters = null;
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(BrokerMetrics.MeterName, SqliteStore.MeterName)
+            .AddView(instrument => ReferenceEquals(instrument.Meter.Scope, hostMeters) ? null : MetricStreamConfiguration.Drop)
             .AddPrometheusExporter());
         configureServices?.Invoke(builder.Services);
 
@@ -118,6 +123,7 @@ public static class HeraldHost
         });
 
         var app = builder.Build();
+        hostMeters = app.Services.GetRequiredService<IMeterFactory>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(); // an error the framework answers without a body gets a problem body too
         app.UseWebSockets();
@@ -160,7 +166,8 @@ public static class HeraldHost
             throw;
         }
         // A factory, not an instance: the container disposes it at shutdown, which writes what is queued.
-        builder.Services.AddSingleton<IDurableStore>(services => store.StartWriting(services.GetRequiredService<ILogger<SqliteStore>>()));
+        builder.Services.AddSingleton<IDurableStore>(services =>
+            store.StartWriting(services.GetRequiredService<ILogger<SqliteStore>>(), services.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton(new StoreSummary(
             store.Path, state.Sessions.Count, state.Sessions.Sum(s => s.Deliveries.Count), state.Retained.Count, Stopwatch.GetElapsedTime(started)));
         return state;

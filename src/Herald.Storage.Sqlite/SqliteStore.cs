@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Herald.Broker.Messages;
@@ -39,7 +40,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
     private readonly TimeProvider _time;
     private readonly Thread _writer;
     private ILogger _logger = NullLogger.Instance;
-    private readonly StoreMetrics _metrics;
+    private StoreMetrics? _metrics;
     private volatile bool _failing;
     private OperationWriter? _operations;
     private volatile bool _stopping;
@@ -50,7 +51,6 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         _connection = connection;
         _time = time;
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Herald SQLite writer" };
-        _metrics = new StoreMetrics(() => _queue.Count);
     }
 
     public string Path { get; }
@@ -117,9 +117,11 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
     public bool IsWriting => !_failing;
 
     /// <summary>Starts the writer thread; what was recorded since <see cref="Load"/> waited in the queue.</summary>
-    public SqliteStore StartWriting(ILogger logger)
+    /// <param name="meterFactory">Makes the meter of the store's instruments, so they are told apart from another host's in the same process.</param>
+    public SqliteStore StartWriting(ILogger logger, IMeterFactory? meterFactory = null)
     {
         _logger = logger;
+        _metrics = new StoreMetrics(meterFactory, () => _queue.Count);
         _writer.Start();
         return this;
     }
@@ -175,7 +177,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
         _operations?.Dispose();
         _connection.Dispose();
         _signal.Dispose();
-        _metrics.Dispose();
+        _metrics?.Dispose();
     }
 
     private void Enqueue(in StoreOperation operation)
@@ -248,7 +250,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
             {
                 var started = Stopwatch.GetTimestamp();
                 _operations!.Apply(batch, callbacks);
-                _metrics.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
+                _metrics!.Committed(batch.Count, Stopwatch.GetElapsedTime(started));
                 _failing = false;
                 return true;
             }
@@ -256,7 +258,7 @@ public sealed partial class SqliteStore : IDurableStore, IDisposable
             {
                 callbacks.Clear();
                 _failing = true;
-                _metrics.Failed();
+                _metrics!.Failed();
                 CommitFailed(_logger, Path, Describe(e), RetryDelay.TotalSeconds);
                 if (_stopping)
                     return false;

@@ -7,13 +7,14 @@ internal sealed class StoreMetrics : IDisposable
 {
     public const string MeterName = "Herald.Storage";
 
-    private readonly Meter _meter = new(MeterName);
+    private readonly Meter _meter;
     private readonly Histogram<double> _commitDuration;
     private readonly Counter<long> _operations;
     private readonly Counter<long> _failures;
 
-    public StoreMetrics(Func<int> backlog)
+    public StoreMetrics(IMeterFactory? meterFactory, Func<int> backlog)
     {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _commitDuration = _meter.CreateHistogram("herald.store.commit.duration", "s", "Time to write and commit one batch to herald.db",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _operations = _meter.CreateCounter<long>("herald.store.operations", "{operation}", "Changes committed to herald.db");

@@ -213,6 +213,7 @@ public sealed class ClientConnection
         Session = session;
         KeepAliveSeconds = keepAliveSeconds;
         ConnectedAt = Broker.Time.GetUtcNow();
+        Broker.Metrics.ClientConnected();
         AuthenticationMethod = packet.Properties?.AuthenticationMethod;
         if (packet.Properties is { } properties)
         {

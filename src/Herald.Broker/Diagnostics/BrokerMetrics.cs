@@ -29,6 +29,9 @@ public sealed class BrokerMetrics : IDisposable
     private long _bytesReceived;
     private long _bytesSent;
     private long _connectionsAccepted;
+    private long _connectsReceived;
+    private int _clientsConnected;
+    private int _clientsMaximum;
 
     public BrokerMetrics(IMeterFactory? meterFactory = null)
     {
@@ -55,6 +58,15 @@ public sealed class BrokerMetrics : IDisposable
     public long BytesSent => Volatile.Read(ref _bytesSent);
 
     public long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+
+    /// <summary>CONNECT packets received, accepted or not.</summary>
+    public long ConnectsReceived => Volatile.Read(ref _connectsReceived);
+
+    /// <summary>Clients connected now: their CONNECT accepted, their connection open.</summary>
+    public int ClientsConnected => Volatile.Read(ref _clientsConnected);
+
+    /// <summary>The most clients connected at once since start.</summary>
+    public int ClientsMaximum => Volatile.Read(ref _clientsMaximum);
 
     public long PublishReceived(QualityOfService qos) => Volatile.Read(ref _publishReceived[(int)qos]);
 
@@ -109,6 +121,23 @@ public sealed class BrokerMetrics : IDisposable
 
     public void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
 
+    public void ConnectReceived() => Interlocked.Increment(ref _connectsReceived);
+
+    public void ClientConnected()
+    {
+        var now = Interlocked.Increment(ref _clientsConnected);
+        var maximum = Volatile.Read(ref _clientsMaximum);
+        while (now > maximum)
+        {
+            var seen = Interlocked.CompareExchange(ref _clientsMaximum, now, maximum);
+            if (seen == maximum)
+                break;
+            maximum = seen;
+        }
+    }
+
+    public void ClientDisconnected() => Interlocked.Decrement(ref _clientsConnected);
+
     public void AuthFailed(ReasonCode reason)
     {
         lock (_authFailuresGate)
@@ -118,7 +147,8 @@ public sealed class BrokerMetrics : IDisposable
     /// <summary>The instruments that read the broker's state: connections, sessions, queues, subscriptions, retained messages.</summary>
     internal void Observe(Broker broker)
     {
-        _meter.CreateObservableUpDownCounter("herald.connections", () => broker.ConnectionCount, "{connection}", "Open client connections");
+        _meter.CreateObservableUpDownCounter("herald.connections", () => ClientsConnected, "{client}", "Clients connected (CONNECT accepted)");
+        _meter.CreateObservableUpDownCounter("herald.sockets", () => broker.ConnectionCount, "{connection}", "Open network connections, before and after CONNECT");
         _meter.CreateObservableUpDownCounter("herald.sessions", () => broker.Sessions.Count, "{session}", "Sessions held, connected or not");
         _meter.CreateObservableUpDownCounter("herald.subscriptions", () => broker.Subscriptions.Count, "{subscription}", "Subscriptions in the subscription tree");
         _meter.CreateObservableUpDownCounter("herald.retained.messages", () => broker.Retained.Count, "{message}", "Retained messages");

@@ -27,7 +27,6 @@ public sealed class SysTopics : IDisposable
     private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Load> _loads = new(StringComparer.Ordinal);
     private long _lastTimestamp;
-    private int _maximumConnected;
 
     public SysTopics(Broker broker, TimeSpan interval)
     {
@@ -61,8 +60,7 @@ public sealed class SysTopics : IDisposable
         var now = broker.Time.GetTimestamp();
         var seconds = broker.Time.GetElapsedTime(_lastTimestamp, now).TotalSeconds;
         _lastTimestamp = now;
-        var connected = broker.Clients.Count();
-        _maximumConnected = Math.Max(_maximumConnected, connected);
+        var connected = metrics.ClientsConnected;
         var sessions = broker.Sessions.Count;
         var (queued, inflight) = broker.QueueDepths();
 
@@ -75,7 +73,7 @@ public sealed class SysTopics : IDisposable
             ("$SYS/broker/clients/disconnected", Text(Math.Max(0, sessions - connected))),
             ("$SYS/broker/clients/inactive", Text(Math.Max(0, sessions - connected))),
             ("$SYS/broker/clients/total", Text(sessions)),
-            ("$SYS/broker/clients/maximum", Text(_maximumConnected)),
+            ("$SYS/broker/clients/maximum", Text(metrics.ClientsMaximum)),
             ("$SYS/broker/messages/received", Text(metrics.PacketsReceived)),
             ("$SYS/broker/messages/sent", Text(metrics.PacketsSent)),
             ("$SYS/broker/messages/stored", Text(broker.Retained.Count + queued + inflight)),
@@ -97,7 +95,7 @@ public sealed class SysTopics : IDisposable
         AddLoad(values, "publish/dropped", metrics.DroppedTotal, seconds);
         AddLoad(values, "bytes/received", metrics.BytesReceived, seconds);
         AddLoad(values, "bytes/sent", metrics.BytesSent, seconds);
-        AddLoad(values, "connections", metrics.ConnectionsAccepted, seconds);
+        AddLoad(values, "connections", metrics.ConnectsReceived, seconds);
         AddLoad(values, "sockets", metrics.ConnectionsAccepted, seconds);
         return values;
     }

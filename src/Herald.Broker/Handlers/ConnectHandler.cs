@@ -30,6 +30,7 @@ internal static class ConnectHandler
 
     private static async ValueTask HandleConnectAsync(ClientConnection connection, byte header, ReadOnlySequence<byte> body)
     {
+        connection.Broker.Metrics.ConnectReceived();
         ConnectPacket packet;
         try
         {

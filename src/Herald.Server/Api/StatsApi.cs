@@ -75,7 +75,7 @@ public static class StatsApi
             SysTopics.ServerVersion,
             broker.StartedAt,
             (long)(broker.Time.GetUtcNow() - broker.StartedAt).TotalSeconds,
-            broker.Clients.Count(),
+            metrics.ClientsConnected,
             metrics.ConnectionsAccepted,
             broker.Sessions.Count,
             broker.Subscriptions.Count,

@@ -13,6 +13,8 @@ public sealed class ReadinessCheck(Broker.Broker broker, IAclStore policy, IDura
 {
     public const string Tag = "ready";
 
+    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(2);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (broker.IsStopping)
@@ -21,7 +23,12 @@ public sealed class ReadinessCheck(Broker.Broker broker, IAclStore policy, IDura
             return HealthCheckResult.Unhealthy("the durable store cannot write (see the log)");
         try
         {
-            await policy.GetVersionAsync(cancellationToken);
+            // Bounded here: a Redis that went away would hold the answer for its client's whole timeout.
+            await policy.GetVersionAsync(cancellationToken).AsTask().WaitAsync(StoreTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"the user and ACL store did not answer within {StoreTimeout.TotalSeconds} s");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -9,7 +9,7 @@ namespace Herald.Server.Tests.Api;
 /// </summary>
 public sealed class BadRequestTests(ApiServer server) : IClassFixture<ApiServer>, IDisposable
 {
-    private readonly ApiClient _api = new(server);
+    private readonly ApiClient _api = new(server, ApiServer.AdminKey);
 
     public void Dispose() => _api.Dispose();
 

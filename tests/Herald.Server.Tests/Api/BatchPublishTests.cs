@@ -6,7 +6,7 @@ namespace Herald.Server.Tests.Api;
 /// <summary><c>POST /api/v1/publish/batch</c>: many messages in one request, all or none.</summary>
 public sealed class BatchPublishTests(ApiServer server) : IClassFixture<ApiServer>, IDisposable
 {
-    private readonly ApiClient _api = new(server);
+    private readonly ApiClient _api = new(server, ApiServer.AdminKey);
 
     public void Dispose() => _api.Dispose();
 

@@ -14,7 +14,7 @@ public sealed class ClientsApiTests(ApiServer server) : IClassFixture<ApiServer>
 {
     private const string Password = "clients-test-password";
 
-    private readonly ApiClient _api = new(server);
+    private readonly ApiClient _api = new(server, ApiServer.AdminKey);
 
     public void Dispose() => _api.Dispose();
 

@@ -10,7 +10,7 @@ namespace Herald.Server.Tests.Api;
 /// </summary>
 public sealed class InboxTests(ApiServer server) : IClassFixture<ApiServer>, IDisposable
 {
-    private readonly ApiClient _api = new(server);
+    private readonly ApiClient _api = new(server, ApiServer.AdminKey);
 
     public void Dispose() => _api.Dispose();
 
@@ -88,7 +88,7 @@ public sealed class InboxTests(ApiServer server) : IClassFixture<ApiServer>, IDi
         var start = DateTimeOffset.UtcNow;
         var time = new FakeTimeProvider(start);
         await using var own = await ApiServer.StartWithKeysAsync(time);
-        using var api = new ApiClient(own);
+        using var api = new ApiClient(own, ApiServer.AdminKey);
         var user = Unique.ClientId("time");
         await PushAsync(api, user, "before");
         time.Advance(TimeSpan.FromMinutes(1));
@@ -108,7 +108,7 @@ public sealed class InboxTests(ApiServer server) : IClassFixture<ApiServer>, IDi
     public async Task Inbox_keeps_only_the_newest_max_messages()
     {
         await using var own = await ApiServer.StartWithKeysAsync(null, "--Herald:Inbox:MaxMessages=3");
-        using var api = new ApiClient(own);
+        using var api = new ApiClient(own, ApiServer.AdminKey);
         var user = Unique.ClientId("bound");
 
         await PushAsync(api, user, "m1", "m2", "m3", "m4", "m5");
@@ -121,7 +121,7 @@ public sealed class InboxTests(ApiServer server) : IClassFixture<ApiServer>, IDi
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var own = await ApiServer.StartWithKeysAsync(time, "--Herald:Inbox:RetentionSeconds=60");
-        using var api = new ApiClient(own);
+        using var api = new ApiClient(own, ApiServer.AdminKey);
         var user = Unique.ClientId("retain");
         await PushAsync(api, user, "old");
         time.Advance(TimeSpan.FromSeconds(61));
@@ -185,12 +185,12 @@ public sealed class InboxTests(ApiServer server) : IClassFixture<ApiServer>, IDi
             long[] ids;
             await using (var first = await ApiServer.StartOnAsync(dataDir))
             {
-                using var api = new ApiClient(first);
+                using var api = new ApiClient(first, ApiServer.AdminKey);
                 ids = await PushAsync(api, user, "m1", "m2");
             }
 
             await using var second = await ApiServer.StartOnAsync(dataDir);
-            using var again = new ApiClient(second);
+            using var again = new ApiClient(second, ApiServer.AdminKey);
             var inbox = await again.GetAsync($"users/{user}/messages");
             Assert.Equal(ids, Ids(inbox));
             Assert.Equal(["m1", "m2"], Payloads(inbox));

@@ -10,7 +10,7 @@ namespace Herald.Server.Tests.Api;
 /// <summary><c>POST /api/v1/publish</c>: a backend publishes to a topic as an MQTT client would.</summary>
 public sealed class PublishApiTests(ApiServer server) : IClassFixture<ApiServer>, IDisposable
 {
-    private readonly ApiClient _api = new(server);
+    private readonly ApiClient _api = new(server, ApiServer.AdminKey);
 
     public void Dispose() => _api.Dispose();
 

@@ -14,7 +14,7 @@ public sealed class PushTests(ApiServer server) : IClassFixture<ApiServer>, IDis
 {
     private const string Password = "push-test-password";
 
-    private readonly ApiClient _api = new(server);
+    private readonly ApiClient _api = new(server, ApiServer.AdminKey);
 
     public void Dispose() => _api.Dispose();
 
@@ -174,7 +174,7 @@ public sealed class PushTests(ApiServer server) : IClassFixture<ApiServer>, IDis
             var deviceId = Unique.ClientId("device");
             await using (var first = await ApiServer.StartOnAsync(dataDir))
             {
-                using var api = new ApiClient(first);
+                using var api = new ApiClient(first, ApiServer.AdminKey);
                 await api.CreateUserAsync(user, Password);
                 await (await ConnectAsync(first, user, deviceId, persistent: true)).DisposeAsync();
                 await api.WaitUntilAwayAsync(deviceId);
@@ -183,7 +183,7 @@ public sealed class PushTests(ApiServer server) : IClassFixture<ApiServer>, IDis
             }
 
             await using var second = await ApiServer.StartOnAsync(dataDir);
-            using var again = new ApiClient(second);
+            using var again = new ApiClient(second, ApiServer.AdminKey);
             var after = await again.PushToUserAsync(user, new { payload = "after the restart", qos = 1 });
             Assert.Equal((1, 1), (after.GetProperty("sessions").GetInt32(), after.GetProperty("queued").GetInt32()));
             await using var device = await ConnectAsync(second, user, deviceId, persistent: true);

@@ -12,7 +12,7 @@ namespace Herald.Server.Tests.Api;
 /// </summary>
 public sealed class RetainedApiTests(ApiServer server) : IClassFixture<ApiServer>, IDisposable
 {
-    private readonly ApiClient _api = new(server);
+    private readonly ApiClient _api = new(server, ApiServer.AdminKey);
 
     public void Dispose() => _api.Dispose();
 
@@ -85,7 +85,7 @@ public sealed class RetainedApiTests(ApiServer server) : IClassFixture<ApiServer
             var prefix = Unique.Topic("restart");
             await using (var first = await ApiServer.StartOnAsync(dataDir))
             {
-                using var api = new ApiClient(first);
+                using var api = new ApiClient(first, ApiServer.AdminKey);
                 await api.PublishAsync(new { topic = $"{prefix}/kept", payload = "kept", retain = true, qos = 1 });
                 await api.PublishAsync(new { topic = $"{prefix}/gone", payload = "gone", retain = true, qos = 1 });
                 using var deleted = await api.SendAsync(HttpMethod.Delete, $"retained/message?topic={Uri.EscapeDataString(prefix + "/gone")}");
@@ -93,7 +93,7 @@ public sealed class RetainedApiTests(ApiServer server) : IClassFixture<ApiServer
             }
 
             await using var second = await ApiServer.StartOnAsync(dataDir);
-            using var again = new ApiClient(second);
+            using var again = new ApiClient(second, ApiServer.AdminKey);
             Assert.Equal("kept", (await again.GetAsync($"retained/message?topic={Uri.EscapeDataString(prefix + "/kept")}")).GetProperty("payload").GetString());
             using var read = await again.SendAsync(HttpMethod.Get, $"retained/message?topic={Uri.EscapeDataString(prefix + "/gone")}");
             await ApiClient.ProblemAsync(read, HttpStatusCode.NotFound);
@@ -110,7 +110,7 @@ public sealed class RetainedApiTests(ApiServer server) : IClassFixture<ApiServer
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var own = await ApiServer.StartWithKeysAsync(time);
-        using var api = new ApiClient(own);
+        using var api = new ApiClient(own, ApiServer.AdminKey);
         var topic = Unique.Topic("expiry");
         await api.PublishAsync(new { topic, payload = "short-lived", retain = true, message_expiry_interval = 60 });
 

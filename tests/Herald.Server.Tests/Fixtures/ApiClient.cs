@@ -1,16 +1,15 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Herald.Server.Tests.Fixtures;
 
-namespace Herald.Server.Tests.Api;
+namespace Herald.Server.Tests.Fixtures;
 
 /// <summary>
 /// Real HTTP requests to a test server's <c>/api/v1/</c>, sending one API key as <c>X-Api-Key</c>
 /// (or none), and the checks every answer needs: the status, and the JSON or problem body.
 /// A body is JSON text when it is a string, else an object serialized as it is (snake_case names).
 /// </summary>
-public sealed class ApiClient(HeraldServer server, string? key = ApiServer.AdminKey) : IDisposable
+public sealed class ApiClient(HeraldServer server, string? key) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}/api/v1/"), Timeout = Wait.Bound };
 
