@@ -1,5 +1,6 @@
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
+using Herald.Broker.Persistence;
 using Herald.Broker.Sessions;
 using Herald.Protocol;
 
@@ -49,7 +50,7 @@ public sealed partial class Broker
         Metrics.PublishReceivedOne(message.QoS);
         RecordTopic(message);
         int sent = 0, queued = 0;
-        using var atomic = new Persistence.AtomicRecording(Store);
+        using var atomic = new AtomicRecording(Store);
         foreach (var session in sessions)
         {
             var subscription = session.Subscriptions.FirstOrDefault(s => s.ShareName is null && TopicRules.Matches(s.TopicFilter, message.Topic));
