@@ -65,10 +65,6 @@ public sealed partial class Broker
         return new PublishOutcome(sessions.Count, sent, queued, QuotaExceeded: false);
     }
 
-    /// <summary>The sessions whose client last logged in as <paramref name="username"/>, connected or away.</summary>
-    public List<Session> SessionsOf(string username) =>
-        [.. Sessions.All.Where(s => string.Equals(s.Username, username, StringComparison.Ordinal))];
-
     /// <summary>Removes the retained message of <paramref name="topic"/> from memory and the store, without publishing anything.</summary>
     /// <returns>False when the topic holds no retained message.</returns>
     public bool ClearRetained(string topic)

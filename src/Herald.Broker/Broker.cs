@@ -72,6 +72,9 @@ public sealed partial class Broker : IDisposable
 
     public SubscriptionTree Subscriptions { get; } = new();
 
+    /// <summary>Each username's sessions, for pushes to a user.</summary>
+    public SessionsByUser SessionsByUser { get; } = new();
+
     /// <summary>The ACL rules in force, replaced whole when they change; checked from every client's next packet on.</summary>
     public AclPolicy Acl
     {
@@ -276,6 +279,7 @@ public sealed partial class Broker : IDisposable
         // What the session hands on and its deletion reach the disk in one commit.
         using var atomic = new AtomicRecording(Store);
         Sessions.Remove(session);
+        SessionsByUser.Move(session, session.Username, null);
         // Ended first, so a SUBSCRIBE still being handled for it adds nothing the loop below misses.
         var (will, shared) = session.End();
         foreach (var subscription in session.Subscriptions)
@@ -317,6 +321,7 @@ public sealed partial class Broker : IDisposable
         for (var i = 0; i < sessions.Count; i++)
         {
             Sessions.Add(sessions[i]);
+            SessionsByUser.Move(sessions[i], null, sessions[i].Username);
             foreach (var (request, subscriptionId) in state.Sessions[i].Subscriptions)
             {
                 var subscription = new Subscription(request, subscriptionId);

@@ -62,9 +62,26 @@ public sealed class BrokerOperationsTests : IDisposable
         tablet.LoseConnection();
         await _broker.Open().ConnectAsync("other", username: "bob");
 
-        var sessions = _broker.Broker.SessionsOf("alice");
+        var sessions = _broker.Broker.SessionsByUser.Of("alice");
 
         Assert.Equal(["phone", "tablet"], sessions.Select(s => s.ClientId).Order());
+    }
+
+    [Fact]
+    public async Task Session_leaves_its_users_list_when_its_client_logs_in_as_another_or_the_session_ends()
+    {
+        var phone = _broker.Open();
+        await phone.ConnectAsync("phone", cleanSession: false, username: "alice");
+        phone.LoseConnection();
+        var clean = _broker.Open();
+        await clean.ConnectAsync("clean", username: "alice");
+
+        var back = _broker.Open();
+        await back.ConnectAsync("phone", cleanSession: false, username: "bob");
+        await clean.DisconnectAsync();
+
+        Assert.Empty(_broker.Broker.SessionsByUser.Of("alice"));
+        Assert.Equal(["phone"], _broker.Broker.SessionsByUser.Of("bob").Select(s => s.ClientId));
     }
 
     [Fact]

@@ -243,6 +243,7 @@ public sealed partial class Session
             _connection = connection;
             if (_username != connection.Username)
             {
+                _broker.SessionsByUser.Move(this, _username, connection.Username);
                 _username = connection.Username;
                 Journal?.SaveSession(ClientId, _expiryInterval, _username);
             }

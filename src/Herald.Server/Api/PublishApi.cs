@@ -62,7 +62,7 @@ public static class PublishApi
             long? inboxId = null;
             if (options.Value.Inbox.MaxMessages > 0)
                 inboxId = (await inbox.AddAsync(user, ToInbox(message, broker.Time.GetUtcNow()), ct)).Id;
-            var sessions = broker.SessionsOf(user);
+            var sessions = broker.SessionsByUser.Of(user);
             var outcome = broker.Push(message, sessions);
             return Results.Ok(new PushResult(message.Topic, sessions.Count, outcome.Sent, outcome.Queued, inboxId));
         }).Produces<PushResult>().ProducesValidationProblem();
