@@ -134,6 +134,7 @@ public static class HeraldHost
         WebSocketEndpoint.Map(app);
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        KeyApi.Map(api);
         PublishApi.Map(api);
         InboxApi.Map(api);
         StatsApi.Map(api);

@@ -9,6 +9,19 @@ namespace Herald.Server.Tests.Api;
 /// </summary>
 public sealed class ApiKeyTests(ApiServer server) : IClassFixture<ApiServer>
 {
+    [Theory]
+    [InlineData(ApiServer.AdminKey, new[] { "publish", "read", "admin" })]
+    [InlineData(ApiServer.PublishKey, new[] { "publish" })]
+    [InlineData(ApiServer.ReadKey, new[] { "read" })]
+    public async Task Any_valid_key_learns_its_own_scopes(string key, string[] scopes)
+    {
+        using var api = new ApiClient(server, key);
+
+        var answer = await api.GetAsync("key");
+
+        Assert.Equal(scopes, answer.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+    }
+
     [Fact]
     public async Task Publish_key_publishes_and_pushes_but_cannot_read()
     {

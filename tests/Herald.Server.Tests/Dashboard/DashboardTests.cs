@@ -50,6 +50,22 @@ public sealed class DashboardTests(AdminServer server, HeadlessChromium chromium
     }
 
     [Fact]
+    public async Task Read_only_key_sees_the_clients_but_is_not_offered_kick_or_delete()
+    {
+        const string readKey = "dashboard-read-only-key";
+        await using var own = await HeraldServer.StartAsync(null, null,
+            $"--Herald:Http:ApiKeys:0:Key={readKey}", "--Herald:Http:ApiKeys:0:Scopes:0=read");
+        await using var client = await MqttNetClient.ConnectAsync(own.MqttPort, Unique.ClientId("dashro"));
+        await using var dashboard = await DashboardPage.OpenAsync(chromium, own);
+
+        await dashboard.SignInAsync(readKey);
+
+        await Expect(dashboard.ClientRow(client.ClientId)).ToBeVisibleAsync();
+        await Expect(dashboard.ClientRow(client.ClientId).GetByTestId("kick")).ToBeHiddenAsync();
+        Assert.Empty(dashboard.ScriptErrors);
+    }
+
+    [Fact]
     public async Task Dashboard_numbers_change_when_a_test_publishes()
     {
         const int Published = 5;

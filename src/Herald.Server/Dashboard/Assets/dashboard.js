@@ -41,9 +41,11 @@ else showSignIn(null);
 async function signIn(key) {
   let api;
   let first;
+  let scopes;
   try {
     api = new Api(key);
     first = await api.get('stats');
+    ({ scopes } = await api.get('key'));
   } catch (error) {
     // Only a refusal forgets a saved key; a server that is restarting may take it again.
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) sessionStorage.removeItem(KEY_STORAGE);
@@ -52,6 +54,8 @@ async function signIn(key) {
   }
   sessionStorage.setItem(KEY_STORAGE, key);
   keyInput.value = '';
+  // Kick and Delete need the admin scope: a key without it is not offered them.
+  dashboard.classList.toggle('read-only', !scopes.includes('admin'));
   signInSection.hidden = true;
   dashboard.hidden = false;
   signOutButton.hidden = false;
