@@ -54,19 +54,15 @@ public sealed class ApiClient(HeraldServer server, string? key) : IDisposable
     /// Waits until the server holds the session of <paramref name="clientId"/> with no client
     /// attached: a client's DISCONNECT returns before the server has handled it.
     /// </summary>
-    public async Task WaitUntilAwayAsync(string clientId)
-    {
-        var deadline = DateTime.UtcNow + Wait.Bound;
-        while (true)
+    public Task WaitUntilAwayAsync(string clientId) => Poll.UntilAsync(
+        async () =>
         {
             using var response = await SendAsync(HttpMethod.Get, $"sessions/{Uri.EscapeDataString(clientId)}");
-            if (response.StatusCode == HttpStatusCode.OK
-                && !JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("connected").GetBoolean())
-                return;
-            Assert.True(DateTime.UtcNow < deadline, $"the session of {clientId} still has its client attached ({(int)response.StatusCode})");
-            await Task.Delay(20);
-        }
-    }
+            return response.StatusCode == HttpStatusCode.OK
+                && !JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("connected").GetBoolean();
+        },
+        away => away,
+        $"the session of {clientId} with no client attached");
 
     /// <summary>Asserts an RFC 9457 problem (application/problem+json) with <paramref name="status"/> and returns it.</summary>
     public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)

@@ -1,6 +1,4 @@
-using Herald.Server.Tests.Fixtures;
-
-namespace Herald.Server.Tests.Monitoring;
+namespace Herald.Server.Tests.Fixtures;
 
 /// <summary>Bounded polling: read something the server updates on its own time until it is as expected.</summary>
 public static class Poll
