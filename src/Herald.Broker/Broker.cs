@@ -208,6 +208,13 @@ public sealed partial class Broker : IDisposable
             TopicStatistics.Record(message.Topic, message.Payload.Length);
     }
 
+    /// <summary>
+    /// Publishes the $SYS topics now rather than at the end of the first interval, so a client
+    /// that subscribes as the server starts reads them at once, as from Mosquitto. Called by the
+    /// host once the broker holds what the store restored.
+    /// </summary>
+    public void PublishSysTopics() => _sysTopics?.PublishChanged();
+
     /// <summary>Refuses new clients and closes every connection, publishing their wills.</summary>
     public void Stop()
     {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Hosting;
 
-/// <summary>Says where Herald listens once started, and closes every client when the host stops.</summary>
+/// <summary>Says where Herald listens once started and publishes the first $SYS values; closes every client when the host stops.</summary>
 public sealed partial class BrokerLifetime(
     Broker.Broker broker,
     IOptions<HeraldOptions> options,
@@ -21,6 +21,7 @@ public sealed partial class BrokerLifetime(
     {
         lifetime.ApplicationStarted.Register(() =>
         {
+            broker.PublishSysTopics();
             LogCertificate();
             LogAuthentication();
             if (store is null)

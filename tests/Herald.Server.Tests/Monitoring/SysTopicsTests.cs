@@ -27,10 +27,20 @@ public sealed class SysTopicsTests
 
         Assert.Matches(@"^herald version \d+\.\d+", await sys.WaitForAsync("$SYS/broker/version"));
         Assert.Matches(@"^\d+ seconds$", await sys.WaitForAsync(Uptime));
-        Assert.Equal("3", await sys.WaitForAsync("$SYS/broker/clients/total"));
+        await sys.WaitForAsync("$SYS/broker/clients/total", "3");
         Assert.Equal("0", await sys.WaitForAsync("$SYS/broker/clients/disconnected"));
         var seconds = Seconds(sys.Latest(Uptime)!);
         await sys.WaitForAsync(Uptime, v => Seconds(v) > seconds); // published again every interval
+    }
+
+    [Fact]
+    public async Task Sys_topics_are_there_as_soon_as_the_server_started_not_one_interval_later()
+    {
+        await using var server = await HeraldServer.StartAsync(null, null, "--Herald:Sys:IntervalSeconds=3600");
+        await using var sys = await SysWatcher.StartAsync(server.MqttPort);
+
+        Assert.Matches(@"^herald version \d+\.\d+", await sys.WaitForAsync("$SYS/broker/version"));
+        Assert.Equal("0", await sys.WaitForAsync("$SYS/broker/publish/messages/received"));
     }
 
     [Fact]
