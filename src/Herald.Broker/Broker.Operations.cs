@@ -65,15 +65,21 @@ public sealed partial class Broker
         return new PublishOutcome(sessions.Count, sent, queued, QuotaExceeded: false);
     }
 
+    /// <summary>The message retained on <paramref name="topic"/> (a topic name, no wildcards), if any.</summary>
+    public Message? RetainedOn(string topic)
+    {
+        var found = new List<Message>(1);
+        Retained.Match(topic, found);
+        return found.Count > 0 ? found[0] : null;
+    }
+
     /// <summary>Removes the retained message of <paramref name="topic"/> from memory and the store, without publishing anything.</summary>
     /// <returns>False when the topic holds no retained message.</returns>
     public bool ClearRetained(string topic)
     {
-        var found = new List<Message>(1);
         lock (_retainedGate)
         {
-            Retained.Match(topic, found);
-            if (found.Count == 0)
+            if (RetainedOn(topic) is null)
                 return false;
             var empty = Message.Create(topic, [], QualityOfService.AtMostOnce, retain: true, timestamp: Time.GetTimestamp());
             Retained.Set(empty);

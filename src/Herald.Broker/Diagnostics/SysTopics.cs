@@ -63,6 +63,7 @@ public sealed class SysTopics : IDisposable
         var connected = metrics.ClientsConnected;
         var sessions = broker.Sessions.Count;
         var (queued, inflight) = broker.QueueDepths();
+        var stored = Text(broker.Retained.Count + queued + inflight);
 
         var values = new List<(string, string)>
         {
@@ -76,8 +77,8 @@ public sealed class SysTopics : IDisposable
             ("$SYS/broker/clients/maximum", Text(metrics.ClientsMaximum)),
             ("$SYS/broker/messages/received", Text(metrics.PacketsReceived)),
             ("$SYS/broker/messages/sent", Text(metrics.PacketsSent)),
-            ("$SYS/broker/messages/stored", Text(broker.Retained.Count + queued + inflight)),
-            ("$SYS/broker/store/messages/count", Text(broker.Retained.Count + queued + inflight)),
+            ("$SYS/broker/messages/stored", stored),
+            ("$SYS/broker/store/messages/count", stored),
             ("$SYS/broker/messages/inflight", Text(inflight)),
             ("$SYS/broker/publish/messages/received", Text(metrics.PublishReceivedTotal)),
             ("$SYS/broker/publish/messages/sent", Text(metrics.PublishSentTotal)),

@@ -9,24 +9,15 @@ namespace Herald.Server.Api;
 /// fit, a query parameter of the wrong type, a missing body) into a problem response naming the
 /// field, as the endpoints' own checks do, instead of a bare "Bad Request".
 /// </summary>
-public sealed partial class BadRequestProblems(IProblemDetailsService problems) : IExceptionHandler
+public sealed partial class BadRequestProblems : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is not BadHttpRequestException bad)
             return false;
         var (field, problem) = Describe(bad);
-        context.Response.StatusCode = bad.StatusCode;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [problem] })
-            {
-                Status = bad.StatusCode,
-                Title = $"'{field}' {problem}",
-            },
-        });
+        await Problems.Invalid(field, problem, bad.StatusCode).ExecuteAsync(context);
+        return true;
     }
 
     private static (string Field, string Problem) Describe(BadHttpRequestException bad)

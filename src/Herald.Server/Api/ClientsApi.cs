@@ -34,20 +34,28 @@ public static class ClientsApi
             Paged(broker.Clients.Where(c => Matches(search, c.ClientId, c.Username, c.RemoteAddress)).OrderBy(c => c.ClientId, StringComparer.Ordinal),
                 offset, limit, ClientOf)).Produces<Page<ClientView>>().ProducesValidationProblem();
         read.MapGet("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
-            broker.Sessions.TryGet(RouteText.Name(clientId), out var session) && session.Connection is { } connection
+        {
+            clientId = RouteText.Name(clientId);
+            return broker.Sessions.TryGet(clientId, out var session) && session.Connection is { } connection
                 ? Results.Ok(ClientOf(connection))
-                : Problems.NotFound($"no client is connected as '{RouteText.Name(clientId)}'")).Produces<ClientView>().ProducesProblem(StatusCodes.Status404NotFound);
+                : Problems.NotFound($"no client is connected as '{clientId}'");
+        }).Produces<ClientView>().ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
-            broker.Kick(RouteText.Name(clientId)) ? Results.NoContent() : Problems.NotFound($"no client is connected as '{RouteText.Name(clientId)}'"))
-            .ProducesProblem(StatusCodes.Status404NotFound);
+        {
+            clientId = RouteText.Name(clientId);
+            return broker.Kick(clientId) ? Results.NoContent() : Problems.NotFound($"no client is connected as '{clientId}'");
+        }).ProducesProblem(StatusCodes.Status404NotFound);
 
         read.MapGet("/sessions", (string? search, int? offset, int? limit, Broker.Broker broker) =>
             Paged(broker.Sessions.All.Where(s => Matches(search, s.ClientId, s.Username, null)).OrderBy(s => s.ClientId, StringComparer.Ordinal),
                 offset, limit, SessionOf)).Produces<Page<SessionView>>().ProducesValidationProblem();
         read.MapGet("/sessions/{clientId}", (string clientId, Broker.Broker broker) =>
-            broker.Sessions.TryGet(RouteText.Name(clientId), out var session)
+        {
+            clientId = RouteText.Name(clientId);
+            return broker.Sessions.TryGet(clientId, out var session)
                 ? Results.Ok(SessionOf(session))
-                : Problems.NotFound($"there is no session of client '{RouteText.Name(clientId)}'")).Produces<SessionView>().ProducesProblem(StatusCodes.Status404NotFound);
+                : Problems.NotFound($"there is no session of client '{clientId}'");
+        }).Produces<SessionView>().ProducesProblem(StatusCodes.Status404NotFound);
 
         read.MapGet("/retained", (string? filter, int? offset, int? limit, Broker.Broker broker) =>
         {
@@ -63,7 +71,7 @@ public static class ClientsApi
         {
             if (!TopicRules.IsValidTopicName(topic))
                 return Problems.Invalid("topic", "must be a topic name: not empty, no '+' or '#'");
-            return Retained(broker, topic!) is { } message
+            return broker.RetainedOn(topic!) is { } message
                 ? Results.Ok(MessageView.From(message, broker.Time))
                 : Problems.NotFound($"no message is retained on '{topic}'");
         }).Produces<MessageView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
@@ -73,13 +81,6 @@ public static class ClientsApi
                 return Problems.Invalid("topic", "must be a topic name: not empty, no '+' or '#'");
             return broker.ClearRetained(topic!) ? Results.NoContent() : Problems.NotFound($"no message is retained on '{topic}'");
         }).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-    }
-
-    private static Message? Retained(Broker.Broker broker, string topic)
-    {
-        var found = new List<Message>(1);
-        broker.Retained.Match(topic, found);
-        return found.Count > 0 ? found[0] : null;
     }
 
     private static IResult Paged<TItem, TView>(IEnumerable<TItem> items, int? offset, int? limit, Func<TItem, TView> view)
