@@ -8,6 +8,20 @@ namespace Herald.Broker.Tests.Durability;
 /// <summary>Messages queued for an offline persistent session, across a restart of the server (section 4.1).</summary>
 public sealed class QueuedMessageRestartTests
 {
+    /// <summary>Three persistent sessions, s1 to s3, subscribed to "t" and away, and one message on "t" stored for them.</summary>
+    private static async Task AwaySubscribersGotOneMessageAsync(DurableTestBroker broker, QualityOfService qos)
+    {
+        foreach (var id in new[] { "s1", "s2", "s3" })
+        {
+            var subscriber = await broker.ConnectAsync(id, cleanSession: false);
+            await broker.SubscribeAsync(subscriber, "t", qos);
+            subscriber.LoseConnection();
+        }
+        var publisher = await broker.ConnectAsync("pub");
+        await publisher.PublishAsync("t", "shared", qos);
+        await broker.DurableAsync();
+    }
+
     /// <summary>QoS 1, 0, 2, 1 to "t", from a clean-session publisher; returns once all is committed.</summary>
     private static async Task PublishMixedAsync(DurableTestBroker broker)
     {
@@ -97,15 +111,7 @@ public sealed class QueuedMessageRestartTests
     public async Task Message_fanned_out_to_several_persistent_sessions_is_stored_once()
     {
         using var broker = new DurableTestBroker();
-        foreach (var id in new[] { "s1", "s2", "s3" })
-        {
-            var subscriber = await broker.ConnectAsync(id, cleanSession: false);
-            await broker.SubscribeAsync(subscriber, "t", AtLeastOnce);
-            subscriber.LoseConnection();
-        }
-        var publisher = await broker.ConnectAsync("pub");
-        await publisher.PublishAsync("t", "shared", AtLeastOnce);
-        await broker.DurableAsync();
+        await AwaySubscribersGotOneMessageAsync(broker, AtLeastOnce);
 
         broker.Restart();
         broker.Kill();
@@ -118,15 +124,7 @@ public sealed class QueuedMessageRestartTests
     public async Task Stored_message_row_is_deleted_when_the_last_session_acknowledged_it()
     {
         using var broker = new DurableTestBroker();
-        foreach (var id in new[] { "s1", "s2", "s3" })
-        {
-            var subscriber = await broker.ConnectAsync(id, cleanSession: false);
-            await broker.SubscribeAsync(subscriber, "t", ExactlyOnce);
-            subscriber.LoseConnection();
-        }
-        var publisher = await broker.ConnectAsync("pub");
-        await publisher.PublishAsync("t", "shared", ExactlyOnce);
-        await broker.DurableAsync();
+        await AwaySubscribersGotOneMessageAsync(broker, ExactlyOnce);
         broker.Restart();
 
         // s1 acknowledges at QoS 2 before one restart, s2 after it; s3 is still to come.

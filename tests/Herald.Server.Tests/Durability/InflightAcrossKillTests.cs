@@ -105,25 +105,10 @@ public sealed class InflightAcrossKillTests
     public async Task Outbound_QoS2_after_kill_before_PUBREC_is_resent_with_DUP_and_the_same_packet_id()
     {
         await using var herald = await HeraldProcess.StartAsync();
-        var topic = Unique.Topic("out2");
-        var connect = Packets.Connect(Unique.ClientId("out2sub"), cleanSession: false);
-        ushort id;
 
-        using (var subscriber = await SubscribePersistentRawAsync(herald.MqttPort, connect, topic, QualityOfService.ExactlyOnce))
-        {
-            await Clients.PublishAsync(ClientKind.MQTTnet, herald.MqttPort, topic, "exactly once", MqttQualityOfServiceLevel.ExactlyOnce);
-            var publish = Packets.ReadPublish(await subscriber.ReadPacketAsync());
-            Assert.Equal((topic, "exactly once", QualityOfService.ExactlyOnce, false), (publish.Topic, Packets.PayloadOf(publish), publish.QoS, publish.Dup));
-            id = publish.PacketId;
-            await herald.KillAsync(); // before PUBREC
-        }
-        await herald.StartAsync();
+        var (again, id) = await ResentAfterKillAsync(herald, "out2", QualityOfService.ExactlyOnce, "exactly once");
 
-        using var again = await RawClient.ConnectAsync(herald.MqttPort);
-        await again.SendAsync(connect);
-        Assert.Equal(ConnAckSessionPresent, await again.ReadPacketAsync());
-        var resent = Packets.ReadPublish(await again.ReadPacketAsync());
-        Assert.Equal((topic, "exactly once", QualityOfService.ExactlyOnce, true, id), (resent.Topic, Packets.PayloadOf(resent), resent.QoS, resent.Dup, resent.PacketId));
+        using var _ = again;
         await again.SendAsync(Packets.Ack(PacketType.PubRec, id));
         Assert.Equal(Packets.Ack(PacketType.PubRel, id), await again.ReadPacketAsync());
         await again.SendAsync(Packets.Ack(PacketType.PubComp, id));
@@ -137,28 +122,50 @@ public sealed class InflightAcrossKillTests
     public async Task Outbound_QoS1_after_kill_before_PUBACK_is_resent_with_DUP_and_the_same_packet_id()
     {
         await using var herald = await HeraldProcess.StartAsync();
-        var topic = Unique.Topic("out1");
-        var connect = Packets.Connect(Unique.ClientId("out1sub"), cleanSession: false);
-        ushort id;
 
-        using (var subscriber = await SubscribePersistentRawAsync(herald.MqttPort, connect, topic, QualityOfService.AtLeastOnce))
-        {
-            await Clients.PublishAsync(ClientKind.MQTTnet, herald.MqttPort, topic, "at least once", MqttQualityOfServiceLevel.AtLeastOnce);
-            var publish = Packets.ReadPublish(await subscriber.ReadPacketAsync());
-            Assert.Equal((topic, "at least once", QualityOfService.AtLeastOnce, false), (publish.Topic, Packets.PayloadOf(publish), publish.QoS, publish.Dup));
-            id = publish.PacketId;
-            await herald.KillAsync(); // before PUBACK
-        }
-        await herald.StartAsync();
+        var (again, id) = await ResentAfterKillAsync(herald, "out1", QualityOfService.AtLeastOnce, "at least once");
 
-        using var again = await RawClient.ConnectAsync(herald.MqttPort);
-        await again.SendAsync(connect);
-        Assert.Equal(ConnAckSessionPresent, await again.ReadPacketAsync());
-        var resent = Packets.ReadPublish(await again.ReadPacketAsync());
-        Assert.Equal((topic, "at least once", QualityOfService.AtLeastOnce, true, id), (resent.Topic, Packets.PayloadOf(resent), resent.QoS, resent.Dup, resent.PacketId));
+        using var _ = again;
         await again.SendAsync(Packets.Ack(PacketType.PubAck, id));
         await again.SendAsync(Packets.PingReq());
         Assert.Equal(PingResp, await again.ReadPacketAsync());
+    }
+
+    /// <summary>
+    /// A persistent raw subscriber is sent <paramref name="payload"/> at <paramref name="qos"/> and the
+    /// server is killed before the subscriber acknowledges it. After the restart the subscriber
+    /// reconnects, finds its session and is sent the message again with DUP and the same packet id;
+    /// returns that connection, for the test to finish the exchange, and the id.
+    /// </summary>
+    private static async Task<(RawClient Again, ushort Id)> ResentAfterKillAsync(HeraldProcess herald, string name, QualityOfService qos, string payload)
+    {
+        var topic = Unique.Topic(name);
+        var connect = Packets.Connect(Unique.ClientId(name + "sub"), cleanSession: false);
+        ushort id;
+        using (var subscriber = await SubscribePersistentRawAsync(herald.MqttPort, connect, topic, qos))
+        {
+            await Clients.PublishAsync(ClientKind.MQTTnet, herald.MqttPort, topic, payload, (MqttQualityOfServiceLevel)qos);
+            var publish = Packets.ReadPublish(await subscriber.ReadPacketAsync());
+            Assert.Equal((topic, payload, qos, false), (publish.Topic, Packets.PayloadOf(publish), publish.QoS, publish.Dup));
+            id = publish.PacketId;
+            await herald.KillAsync(); // before PUBACK or PUBREC
+        }
+        await herald.StartAsync();
+
+        var again = await RawClient.ConnectAsync(herald.MqttPort);
+        try
+        {
+            await again.SendAsync(connect);
+            Assert.Equal(ConnAckSessionPresent, await again.ReadPacketAsync());
+            var resent = Packets.ReadPublish(await again.ReadPacketAsync());
+            Assert.Equal((topic, payload, qos, true, id), (resent.Topic, Packets.PayloadOf(resent), resent.QoS, resent.Dup, resent.PacketId));
+        }
+        catch
+        {
+            again.Dispose();
+            throw;
+        }
+        return (again, id);
     }
 
     /// <summary>Connects with clean session 0 and subscribes to <paramref name="topic"/>, asserting SUBACK granted the QoS.</summary>
