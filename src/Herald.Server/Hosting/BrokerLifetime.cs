@@ -49,16 +49,16 @@ public sealed partial class BrokerLifetime(
             UsersOnly(logger, count);
     }
 
-    /// <summary>Every listener: <c>MQTT on ...; MQTT/TLS on ...; HTTP on ... (MQTT over WebSocket at /mqtt); HTTPS on ...</c>.</summary>
+    /// <summary>Every listener: <c>MQTT on ...; MQTT/TLS on ...; HTTP on ... (dashboard at /, ..., MQTT over WebSocket at /mqtt); HTTPS on ...</c>.</summary>
     private static string DescribeListeners(HeraldOptions o, bool tls)
     {
-        var webSocket = $"MQTT over WebSocket at {WebSocketEndpoint.Path}";
+        var endpoints = $"dashboard at /, API at /api/v1, metrics at /metrics, MQTT over WebSocket at {WebSocketEndpoint.Path}";
         var listeners = new List<string> { $"MQTT on {ListenAddress.Describe(o.Mqtt.Address, o.Mqtt.Port)}" };
         if (tls)
             listeners.Add($"MQTT/TLS on {ListenAddress.Describe(o.Mqtt.Address, o.Mqtt.TlsPort)}");
-        listeners.Add($"HTTP on {ListenAddress.Describe(o.Http.Address, o.Http.Port)} ({webSocket})");
+        listeners.Add($"HTTP on {ListenAddress.Describe(o.Http.Address, o.Http.Port)} ({endpoints})");
         if (tls)
-            listeners.Add($"HTTPS on {ListenAddress.Describe(o.Http.Address, o.Http.TlsPort)} ({webSocket})");
+            listeners.Add($"HTTPS on {ListenAddress.Describe(o.Http.Address, o.Http.TlsPort)} ({endpoints})");
         return string.Join("; ", listeners);
     }
 
