@@ -7,7 +7,7 @@ using Herald.Bench.PubSub;
 const string Usage = """
     herald-bench — MQTT 3.1.1 load generator (works against Herald, Mosquitto or any broker)
 
-      herald-bench pub-sub [--host 127.0.0.1] [--port 1883]
+      herald-bench pub-sub [--host 127.0.0.1] [--port 1883] [--sub-host HOST] [--sub-port PORT]
                            [--scenario one-to-one|fan-out|fan-in|pairs]
                            [--publishers N] [--subscribers N] [--pairs N]
                            [--qos 0|1|2] [--payload 64] [--duration 10] [--warmup 2] [--drain 2]
@@ -18,7 +18,9 @@ const string Usage = """
           pairs       --pairs independent publisher/subscriber pairs
           Closed loop by default: a publisher keeps at most --outstanding messages not yet
           received by all its subscribers. --rate (total over all publishers) publishes on a
-          fixed schedule instead.
+          fixed schedule instead. Publishers connect to --host/--port, subscribers to
+          --sub-host/--sub-port (by default the same), so a run across two nodes of a cluster
+          measures the messages crossing from one to the other.
 
       herald-bench conn [--host 127.0.0.1] [--port 1883] [--count 1000] [--rate 1000]
                         [--source-addresses 127.0.0.2-127.0.0.20] [--hold 10]

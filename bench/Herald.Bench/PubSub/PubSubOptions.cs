@@ -8,6 +8,12 @@ public sealed record PubSubOptions
     public required string Host { get; init; }
     public required int Port { get; init; }
     public required EndPoint Server { get; init; }
+
+    /// <summary>Where the subscribers connect: another node of a cluster, or by default the publishers' server.</summary>
+    public required string SubHost { get; init; }
+
+    public required int SubPort { get; init; }
+    public required EndPoint SubServer { get; init; }
     public required Scenario Scenario { get; init; }
     public required int Publishers { get; init; }
     public required int Subscribers { get; init; }
@@ -29,6 +35,8 @@ public sealed record PubSubOptions
     {
         var host = args.String("host", "127.0.0.1");
         var port = args.Int("port", 1883, 1, 65535);
+        var subHost = args.String("sub-host", host);
+        var subPort = args.Int("sub-port", port, 1, 65535);
         var scenarioName = args.String("scenario", "one-to-one");
         var scenario = scenarioName switch
         {
@@ -54,6 +62,9 @@ public sealed record PubSubOptions
             Host = host,
             Port = port,
             Server = Arguments.ResolveServer(host, port),
+            SubHost = subHost,
+            SubPort = subPort,
+            SubServer = Arguments.ResolveServer(subHost, subPort),
             Scenario = scenario,
             Publishers = publishers,
             Subscribers = subscribers,

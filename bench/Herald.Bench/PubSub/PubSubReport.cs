@@ -7,6 +7,8 @@ public sealed record PubSubParameters(
     string Command,
     string Host,
     int Port,
+    string SubHost,
+    int SubPort,
     string Scenario,
     int Publishers,
     int Subscribers,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Herald.Bench.Client;
 using Herald.Bench.Measurement;
@@ -18,8 +19,8 @@ public static class PubSubRun
     {
         var runId = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()));
         var prefix = $"herald-bench/{runId}";
-        var publisherClients = await ConnectAllAsync(options, options.Publishers, i => $"hb{runId}p{i}", cancel);
-        var subscriberClients = await ConnectAllAsync(options, options.Subscribers, i => $"hb{runId}s{i}", cancel);
+        var publisherClients = await ConnectAllAsync(options.Server, options.Publishers, i => $"hb{runId}p{i}", cancel);
+        var subscriberClients = await ConnectAllAsync(options.SubServer, options.Subscribers, i => $"hb{runId}s{i}", cancel);
 
         var publishers = new Publisher[options.Publishers];
         var subscribers = new Subscriber[options.Subscribers];
@@ -49,7 +50,8 @@ public static class PubSubRun
         Console.Error.WriteLine($"herald-bench pub-sub: {options.ScenarioName}, {options.Publishers} publisher(s), {options.Subscribers} subscriber(s), " +
             $"QoS {(int)options.QoS}, {options.PayloadSize} B, " +
             (options.Rate is { } r ? $"fixed rate {r:0} msg/s" : $"closed loop ({options.Outstanding} outstanding per publisher)") +
-            $", warm-up {options.WarmupSeconds} s, measure {options.DurationSeconds} s against {options.Host}:{options.Port}");
+            $", warm-up {options.WarmupSeconds} s, measure {options.DurationSeconds} s against {options.Host}:{options.Port}" +
+            (options.SubHost == options.Host && options.SubPort == options.Port ? "" : $", subscribers on {options.SubHost}:{options.SubPort}"));
 
         var monitor = new Monitor(publishers, subscribers);
         using var stopPublishing = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -104,11 +106,11 @@ public static class PubSubRun
         return connectionsLost == 0 ? 0 : 1;
     }
 
-    private static async Task<BenchClient[]> ConnectAllAsync(PubSubOptions options, int count, Func<int, string> clientId, CancellationToken cancel)
+    private static async Task<BenchClient[]> ConnectAllAsync(EndPoint server, int count, Func<int, string> clientId, CancellationToken cancel)
     {
         var clients = new BenchClient[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancel },
-            async (i, ct) => clients[i] = await BenchClient.ConnectAsync(options.Server, clientId(i), null, ct));
+            async (i, ct) => clients[i] = await BenchClient.ConnectAsync(server, clientId(i), null, ct));
         return clients;
     }
 
@@ -136,9 +138,9 @@ public static class PubSubRun
         var sent = end.Sent - begin.Sent;
         var delivered = end.Received - begin.Received;
         return new PubSubReport(
-            new PubSubParameters("pub-sub", options.Host, options.Port, options.ScenarioName, options.Publishers, options.Subscribers,
-                (int)options.QoS, options.PayloadSize, options.DurationSeconds, options.WarmupSeconds, options.DrainSeconds,
-                options.Rate, options.Rate is null ? options.Outstanding : null),
+            new PubSubParameters("pub-sub", options.Host, options.Port, options.SubHost, options.SubPort, options.ScenarioName,
+                options.Publishers, options.Subscribers, (int)options.QoS, options.PayloadSize,
+                options.DurationSeconds, options.WarmupSeconds, options.DrainSeconds, options.Rate, options.Rate is null ? options.Outstanding : null),
             new PubSubFigures(
                 Math.Round(seconds, 3), sent, delivered, Math.Round(sent / seconds), Math.Round(delivered / seconds),
                 new LatencyFigures(
