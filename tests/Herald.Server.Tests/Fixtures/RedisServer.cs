@@ -1,49 +1,58 @@
-using System.Diagnostics;
-using System.Net.Sockets;
-
 namespace Herald.Server.Tests.Fixtures;
 
 /// <summary>
 /// A real redis-server (Debian's, installed by test.sh) on a free loopback port, without
-/// persistence, for one test class; killed on dispose.
+/// persistence, for one test class; killed on dispose. A test may stop it and start it again on
+/// the same port, to see how Herald rides out Redis going away and coming back.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
-    private Process? _process;
+    private const int StartAttempts = 3;
 
-    public int Port { get; } = HeraldServer.FreePort();
+    private RedisProcess? _process;
+
+    public int Port { get; private set; } = HeraldServer.FreePort();
 
     /// <summary>The StackExchange.Redis configuration string for it.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
     public async Task InitializeAsync()
     {
-        _process = Process.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        // Another process may take the port between FreePort and redis-server's bind; try another.
+        for (var attempt = 1; ; attempt++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var deadline = DateTime.UtcNow + Wait.Bound;
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", Port);
+            _process = await RedisProcess.TryStartAsync(Port, []);
+            if (_process is not null)
                 return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(50);
-            }
+            if (attempt == StartAttempts)
+                throw new InvalidOperationException($"redis-server found its port in use {StartAttempts} times, lastly {Port}.");
+            Port = HeraldServer.FreePort();
         }
     }
 
-    public Task DisposeAsync()
+    /// <summary>
+    /// Kills redis-server (SIGKILL) and waits until it is gone: its connections drop, new ones are
+    /// refused, and everything it held is lost. Does nothing if it is already stopped.
+    /// </summary>
+    public async Task StopAsync()
     {
-        if (_process is { HasExited: false })
-            _process.Kill();
-        _process?.Dispose();
-        return Task.CompletedTask;
+        if (_process is null)
+            return;
+        await _process.DisposeAsync();
+        _process = null;
     }
+
+    /// <summary>
+    /// Starts redis-server again, empty, on the same <see cref="Port"/>, so clients configured with
+    /// <see cref="Configuration"/> find it there.
+    /// </summary>
+    public async Task StartAsync()
+    {
+        if (_process is not null)
+            throw new InvalidOperationException("redis-server is already running; stop it first.");
+        _process = await RedisProcess.TryStartAsync(Port, [])
+            ?? throw new InvalidOperationException($"Another process took port {Port} while redis-server was stopped.");
+    }
+
+    public Task DisposeAsync() => StopAsync();
 }
