@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Herald.Broker.Auth;
+using Herald.Broker.Cluster;
 using Herald.Broker.Connections;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Messages;
@@ -42,9 +43,13 @@ public sealed partial class Broker : IDisposable
         TimeProvider time,
         ILogger<Broker>? logger = null,
         BrokerMetrics? metrics = null,
-        IDurableStore? store = null)
+        IDurableStore? store = null,
+        IClusterBus? cluster = null)
     {
         Store = store;
+        Cluster = cluster;
+        if (cluster is not null)
+            Subscriptions.RouteChanged = (filter, added) => (added ? (Action<string>)cluster.RouteAdded : cluster.RouteRemoved)(filter);
         Options = options;
         Sessions = sessions;
         Retained = retained;
@@ -69,6 +74,9 @@ public sealed partial class Broker : IDisposable
 
     /// <summary>Where persistent sessions and retained messages are recorded; null when kept in memory only.</summary>
     public IDurableStore? Store { get; }
+
+    /// <summary>The other nodes of the cluster this node belongs to; null on a single node.</summary>
+    public IClusterBus? Cluster { get; }
 
     public SubscriptionTree Subscriptions { get; } = new();
 
@@ -157,28 +165,53 @@ public sealed partial class Broker : IDisposable
     public PublishOutcome Publish(Message message, bool refuseWhenFull = false)
     {
         RecordTopic(message);
+        // $SYS values are each node's own, made afresh at every start: neither stored nor sent to other nodes.
+        var system = message.Topic.StartsWith(SysTopics.Prefix, StringComparison.Ordinal);
         if (message.Retain)
         {
             lock (_retainedGate)
             {
                 Retained.Set(message); // [MQTT-3.3.1-5] [MQTT-3.3.1-10]
-                // $SYS values are the server's own, made afresh at every start: not worth a write.
-                if (Store is { } store && !message.Topic.StartsWith(SysTopics.Prefix, StringComparison.Ordinal))
+                if (Store is { } store && !system)
                 {
                     AssignStoreId(message);
                     store.SetRetained(message);
                 }
             }
         }
+        var forwarded = Cluster is { } cluster && !system ? cluster.Forward(message) : default;
+        var outcome = Route(message, forwarded.GroupsElsewhere is { Count: > 0 } elsewhere ? MatchScope.Except(elsewhere) : MatchScope.All, refuseWhenFull);
+        return outcome with { Deliveries = outcome.Deliveries + forwarded.Nodes, Forwarded = forwarded.Nodes };
+    }
+
+    /// <summary>
+    /// A message another node of the cluster forwarded: kept when retained (that node stored it),
+    /// then routed to what the sender asked of this node. Never forwarded again.
+    /// </summary>
+    /// <param name="onlySessions">Ordinary subscriptions of these sessions only: what was sent to a dead node goes to the sessions adopted from it.</param>
+    public PublishOutcome DeliverForwarded(Message message, MatchScope scope, IReadOnlySet<Session>? onlySessions = null)
+    {
+        if (message.Retain)
+        {
+            lock (_retainedGate)
+                Retained.Set(message);
+        }
+        return Route(message, scope, refuseWhenFull: false, onlySessions);
+    }
+
+    private PublishOutcome Route(Message message, MatchScope scope, bool refuseWhenFull, IReadOnlySet<Session>? onlySessions = null)
+    {
         var subscribers = t_subscribers ?? [];
         t_subscribers = null; // a will published while routing gets a list of its own
         try
         {
-            Subscriptions.Match(message.Topic, message.OriginClientId, subscribers);
+            Subscriptions.Match(message.Topic, message.OriginClientId, subscribers, scope);
             int sent = 0, queued = 0;
             var refused = false;
             foreach (var s in subscribers)
             {
+                if (onlySessions is not null && s.Group is null && !onlySessions.Contains(s.Session))
+                    continue;
                 switch (s.Session.Deliver(message, s.QoS, s.RetainAsPublished && message.Retain, s.SubscriptionIds, s.Group, refuseWhenFull))
                 {
                     case DeliveryResult.Sent:
@@ -192,7 +225,7 @@ public sealed partial class Broker : IDisposable
                         break;
                 }
             }
-            return new PublishOutcome(subscribers.Count, sent, queued, refused);
+            return new PublishOutcome(subscribers.Count, sent, queued, refused, Forwarded: 0);
         }
         finally
         {
@@ -299,6 +332,7 @@ public sealed partial class Broker : IDisposable
                 other.Session.Deliver(held.Message, other.QoS, held.Retain, other.SubscriptionIds, held.Group);
         }
         session.DeleteRecord();
+        Cluster?.SessionEnded(session.ClientId);
     }
 
     /// <summary>A detached session's expiry interval has passed: end it unless its client came back.</summary>
@@ -322,14 +356,64 @@ public sealed partial class Broker : IDisposable
         _lastMessageId = state.LastMessageId;
         foreach (var message in state.Retained)
             Retained.Set(message);
-        // In three passes: a restored message finds its shared group among every session's
-        // subscriptions, and a timer already due fires at once and must find everything back.
-        var sessions = state.Sessions.Select(stored => Session.Restore(this, stored)).ToList();
+        RestoreSessions(state.Sessions);
+    }
+
+    /// <summary>
+    /// Takes in a persistent session another node of the cluster held (it handed it over, or it
+    /// died): detached, with its subscriptions, messages and clocks, as after a restart.
+    /// </summary>
+    public void AdoptSession(StoredSession stored)
+    {
+        lock (SessionsGate)
+        {
+            if (Sessions.TryGet(stored.ClientId, out _))
+                return;
+            RestoreSessions([stored]);
+        }
+    }
+
+    /// <summary>
+    /// Gives up the session of <paramref name="clientId"/> to another node of the cluster: its
+    /// client is disconnected (MQTT 5: 0x8E Session taken over, the will as on a takeover here),
+    /// then the session leaves memory, its record left in the store for the new node to load.
+    /// </summary>
+    public void ReleaseSession(string clientId)
+    {
+        while (true)
+        {
+            ClientConnection? connection;
+            lock (SessionsGate)
+            {
+                if (!Sessions.TryGet(clientId, out var session))
+                    return;
+                connection = session.Connection;
+                if (connection is null)
+                {
+                    Sessions.Remove(session);
+                    SessionsByUser.Move(session, session.Username, null);
+                    session.Unload();
+                    foreach (var subscription in session.Subscriptions)
+                        Subscriptions.Unsubscribe(session, subscription);
+                    return;
+                }
+            }
+            connection.Close(DisconnectReason.SessionTakenOver); // outside the lock: its will is published
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds stored sessions in three passes: a restored message finds its shared group among
+    /// every session's subscriptions, and a timer already due fires at once and must find everything back.
+    /// </summary>
+    private void RestoreSessions(IReadOnlyList<StoredSession> stored)
+    {
+        var sessions = stored.Select(s => Session.Restore(this, s)).ToList();
         for (var i = 0; i < sessions.Count; i++)
         {
             Sessions.Add(sessions[i]);
             SessionsByUser.Move(sessions[i], null, sessions[i].Username);
-            foreach (var (request, subscriptionId) in state.Sessions[i].Subscriptions)
+            foreach (var (request, subscriptionId) in stored[i].Subscriptions)
             {
                 var subscription = new Subscription(request, subscriptionId);
                 sessions[i].RestoreSubscription(subscription);
@@ -337,9 +421,9 @@ public sealed partial class Broker : IDisposable
             }
         }
         for (var i = 0; i < sessions.Count; i++)
-            sessions[i].RestoreDeliveries(state.Sessions[i]);
+            sessions[i].RestoreDeliveries(stored[i]);
         for (var i = 0; i < sessions.Count; i++)
-            sessions[i].StartRestoredTimers(state.Sessions[i]);
+            sessions[i].StartRestoredTimers(stored[i]);
     }
 
     /// <summary>Gives a message its durable store id, once.</summary>

@@ -15,6 +15,9 @@ using Herald.Server.Hosting;
 using Herald.Server.Mqtt;
 using Herald.Server.Tls;
 using Herald.Storage.Sqlite;
+using Herald.Storage.Redis.Cluster;
+using Herald.Broker.Cluster;
+using StackExchange.Redis;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
@@ -80,13 +83,15 @@ public static class HeraldHost
         builder.Services.AddHostedService<PolicyRefresher>();
         builder.Services.AddSingleton<IAuthenticator>(new PasswordAuthenticator(users, options.AllowsAnonymous, TimeProvider.System));
         builder.Services.AddSingleton<BrokerMetrics>();
-        var stored = AddStore(builder, options);
+        var cluster = options.Cluster.Enabled ? JoinCluster(builder, options) : null;
+        var stored = cluster is not null ? LoadCluster(builder, cluster) : AddStore(builder, options);
         builder.Services.AddSingleton(OpenInbox(options));
         builder.Services.AddSingleton(services =>
         {
             var broker = ActivatorUtilities.CreateInstance<Broker.Broker>(services);
             if (stored is not null)
                 broker.Restore(stored);
+            cluster?.Start(broker);
             return broker;
         });
         builder.Services.AddSingleton<ConnectionLoop>();
@@ -106,7 +111,7 @@ public static class HeraldHost
         // another host in the same process (a test) neither shows here nor, ending, empties it.
         IMeterFactory? hostMeters = null;
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(BrokerMetrics.MeterName, SqliteStore.MeterName)
+            .AddMeter(BrokerMetrics.MeterName, SqliteStore.MeterName, ClusterStatus.MeterName)
             .AddView(instrument => ReferenceEquals(instrument.Meter.Scope, hostMeters) ? null : MetricStreamConfiguration.Drop)
             .AddPrometheusExporter());
         configureServices?.Invoke(builder.Services);
@@ -138,6 +143,7 @@ public static class HeraldHost
         PublishApi.Map(api);
         InboxApi.Map(api);
         StatsApi.Map(api);
+        ClusterApi.Map(api);
         ClientsApi.Map(api);
         AuthApi.Map(api);
         DashboardEndpoints.Map(app);
@@ -171,6 +177,45 @@ public static class HeraldHost
             store.StartWriting(services.GetRequiredService<ILogger<SqliteStore>>(), services.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton(new StoreSummary(
             store.Path, state.Sessions.Count, state.Sessions.Sum(s => s.Deliveries.Count), state.Retained.Count, Stopwatch.GetElapsedTime(started)));
+        return state;
+    }
+
+    /// <summary>
+    /// Joins the cluster <c>Herald:Cluster:Redis</c> names; the node's engine then keeps persistent
+    /// sessions and retained messages there and routes through it to the other nodes.
+    /// </summary>
+    /// <exception cref="StoreException">Redis cannot be reached or the node id is taken; the message says which.</exception>
+    private static RedisCluster JoinCluster(WebApplicationBuilder builder, HeraldOptions options)
+    {
+        RedisCluster cluster;
+        var log = LoggerFactory.Create(logging => logging.AddConsole()).CreateLogger<RedisCluster>();
+        try
+        {
+            cluster = RedisCluster.Join(options.Cluster.Redis!, options.NodeId, TimeProvider.System, log);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new StoreException($"cannot reach Redis at Herald:Cluster:Redis '{options.Cluster.Redis}': {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StoreException(e.Message, e);
+        }
+        // Factories, not instances: the container disposes the cluster at shutdown, which writes what is queued.
+        builder.Services.AddSingleton(_ => cluster);
+        builder.Services.AddSingleton<IClusterBus>(services => services.GetRequiredService<RedisCluster>());
+        builder.Services.AddSingleton(services => services.GetRequiredService<RedisCluster>().Store);
+        builder.Services.AddSingleton<ClusterStatus>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClusterStatus>());
+        return cluster;
+    }
+
+    private static StoredState LoadCluster(WebApplicationBuilder builder, RedisCluster cluster)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var state = cluster.Store.Load();
+        builder.Services.AddSingleton(new StoreSummary(
+            $"Redis {cluster.Configuration} (node {cluster.NodeId})", state.Sessions.Count, state.Sessions.Sum(s => s.Deliveries.Count), state.Retained.Count, Stopwatch.GetElapsedTime(started)));
         return state;
     }
 

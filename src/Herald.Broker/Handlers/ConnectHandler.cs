@@ -1,5 +1,6 @@
 using System.Buffers;
 using Herald.Broker.Auth;
+using Herald.Broker.Cluster;
 using Herald.Broker.Connections;
 using Herald.Broker.Diagnostics;
 using Herald.Broker.Sessions;
@@ -137,6 +138,19 @@ internal static class ConnectHandler
         {
             connection.Refuse(verdict.Reason == ReasonCode.ContinueAuthentication ? ReasonCode.NotAuthorized : verdict.Reason, attempt.ClientId);
             return;
+        }
+        if (connection.Broker.Cluster is { } cluster)
+        {
+            // [MQTT-3.1.4-2] across the cluster too: the node holding the client id lets it go first.
+            var claim = await cluster.ClaimAsync(attempt.ClientId, connection.Closing);
+            if (connection.IsClosed)
+                return;
+            if (claim == ClaimResult.Unreachable && !packet.CleanSession && !connection.Broker.Sessions.TryGet(attempt.ClientId, out _))
+            {
+                // Its session may be on another node, which cannot be asked: better refused than started empty.
+                connection.Refuse(ReasonCode.ServerUnavailable, attempt.ClientId);
+                return;
+            }
         }
         var sessionPresent = Open(connection, attempt, verdict.AuthenticationData);
         AutoSubscribe.Apply(connection);

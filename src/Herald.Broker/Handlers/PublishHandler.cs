@@ -60,7 +60,8 @@ internal static class PublishHandler
         {
             var message = Message.FromPublish(packet, topic, connection.ClientId, broker.Time.GetTimestamp());
             var outcome = broker.Publish(message, refuseWhenFull: version == ProtocolVersion.V500);
-            stored = message.StoreId != 0;
+            // Stored, or forwarded to another node in the store's stream: acknowledged once durable.
+            stored = message.StoreId != 0 || outcome.Forwarded > 0;
             if (outcome.QuotaExceeded)
                 reason = ReasonCode.QuotaExceeded;
             else if (outcome.Deliveries == 0 && !message.Retain)

@@ -31,7 +31,9 @@ internal static class SubscribeHandler
                 broker.EndSession(session);
             return;
         }
-        connection.SendInOrder(OutboundPacket.SubAck(packet.PacketId, codes), afterCommit: session.IsPersistent); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
+        // In a cluster SUBACK also waits for the new routes to be in Redis and announced, so a
+        // message published on another node right after it reaches this subscriber.
+        connection.SendInOrder(OutboundPacket.SubAck(packet.PacketId, codes), afterCommit: session.IsPersistent || broker.Cluster is not null); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
         SendRetained(connection, retainedFor);
     }
 

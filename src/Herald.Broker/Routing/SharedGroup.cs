@@ -1,4 +1,5 @@
 using Herald.Broker.Sessions;
+using Herald.Protocol;
 
 namespace Herald.Broker.Routing;
 
@@ -15,6 +16,9 @@ public sealed class SharedGroup(string name, string topicFilter)
     public string Name { get; } = name;
 
     public string TopicFilter { get; } = topicFilter;
+
+    /// <summary><c>$share/{name}/{filter}</c>, as subscribed: the group's name in a cluster's route table.</summary>
+    public string Key { get; } = $"{TopicRules.SharePrefix}{name}/{topicFilter}";
 
     internal int Count => _members.Count;
 

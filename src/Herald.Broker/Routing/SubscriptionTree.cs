@@ -32,6 +32,13 @@ public sealed class SubscriptionTree
     /// <summary>Number of subscriptions (filter and session pairs), shared ones included.</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>
+    /// Told when a filter gets its first subscriber on this node (true) or loses its last (false):
+    /// <c>a/+</c> for ordinary subscriptions, <c>$share/{name}/{filter}</c> for a shared group. A
+    /// cluster keeps its route table by it. Called under the write lock, so it must only take note.
+    /// </summary>
+    public Action<string, bool>? RouteChanged { get; set; }
+
     /// <summary>Adds or replaces a session's subscription; returns true when it is new.</summary>
     public bool Subscribe(Session session, Subscription subscription)
     {
@@ -52,6 +59,8 @@ public sealed class SubscriptionTree
                 if (!node.Groups.TryGetValue(shareName, out var group))
                     node.Groups.Add(shareName, group = new SharedGroup(shareName, subscription.TopicFilter));
                 added = group.Set(session, subscription);
+                if (added && group.Count == 1)
+                    RouteChanged?.Invoke(group.Key, true);
             }
             else
             {
@@ -59,6 +68,8 @@ public sealed class SubscriptionTree
                 added = node.Subscribers.TryAdd(session, subscription);
                 if (!added)
                     node.Subscribers[session] = subscription;
+                else if (node.Subscribers.Count == 1)
+                    RouteChanged?.Invoke(subscription.TopicFilter, true);
             }
             if (added)
                 _count++;
@@ -86,6 +97,8 @@ public sealed class SubscriptionTree
                 : node.Subscribers is not null && node.Subscribers.Remove(session);
             if (!removed)
                 return false;
+            if (subscription.ShareName is null && node.Subscribers!.Count == 0)
+                RouteChanged?.Invoke(subscription.TopicFilter, false);
             _count--;
             while (node.Parent is { } parent && node.IsEmpty)
             {
@@ -105,10 +118,13 @@ public sealed class SubscriptionTree
     /// <paramref name="results"/>: one per session for ordinary subscriptions, skipping those with
     /// No Local when the session is the publisher [MQTT-3.8.3-3], and one member per shared group.
     /// </summary>
-    public void Match(string topic, string? publisher, List<Subscriber> results)
+    public void Match(string topic, string? publisher, List<Subscriber> results) => Match(topic, publisher, results, MatchScope.All);
+
+    /// <summary>As <see cref="Match(string, string?, List{Subscriber})"/>, delivering only to what <paramref name="scope"/> serves on this node.</summary>
+    public void Match(string topic, string? publisher, List<Subscriber> results, MatchScope scope)
     {
         var start = results.Count;
-        var collector = new Collector(publisher, results);
+        var collector = new Collector(publisher, results, scope);
         _lock.EnterReadLock();
         try
         {
@@ -176,13 +192,45 @@ public sealed class SubscriptionTree
         }
     }
 
-    private static bool RemoveFromGroup(Node node, string shareName, Session session)
+    private bool RemoveFromGroup(Node node, string shareName, Session session)
     {
         if (node.Groups is null || !node.Groups.TryGetValue(shareName, out var group) || !group.Remove(session))
             return false;
         if (group.Count == 0)
+        {
             node.Groups.Remove(shareName);
+            RouteChanged?.Invoke(group.Key, false);
+        }
         return true;
+    }
+
+    /// <summary>Every filter with a subscriber on this node, as <see cref="RouteChanged"/> names them, for a cluster to resynchronise its routes.</summary>
+    public List<string> Routes()
+    {
+        var routes = new List<string>();
+        _lock.EnterReadLock();
+        try
+        {
+            Collect(_root, routes);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+        return routes;
+    }
+
+    private static void Collect(Node node, List<string> routes)
+    {
+        if (node.Subscribers is { Count: > 0 })
+            routes.Add(node.Filter);
+        if (node.Groups is { } groups)
+        {
+            foreach (var group in groups.Values)
+                routes.Add(group.Key);
+        }
+        foreach (var child in node.Children.Values)
+            Collect(child, routes);
     }
 
     /// <summary>
@@ -222,11 +270,11 @@ public sealed class SubscriptionTree
     }
 
     /// <summary>Collects the deliveries of <see cref="Match"/>.</summary>
-    private struct Collector(string? publisher, List<Subscriber> results) : IVisitor
+    private struct Collector(string? publisher, List<Subscriber> results, MatchScope scope) : IVisitor
     {
         public int Sets;
 
-        public void Visit(Node node) => Add(node, publisher, results, ref Sets);
+        public void Visit(Node node) => Add(node, publisher, results, scope, ref Sets);
     }
 
     /// <summary>Counts the receivers of <see cref="CountMatching"/>.</summary>
@@ -243,9 +291,9 @@ public sealed class SubscriptionTree
         }
     }
 
-    private static void Add(Node node, string? publisher, List<Subscriber> results, ref int sets)
+    private static void Add(Node node, string? publisher, List<Subscriber> results, MatchScope scope, ref int sets)
     {
-        if (node.Subscribers is { Count: > 0 } subscribers)
+        if (scope.Ordinary && node.Subscribers is { Count: > 0 } subscribers)
         {
             sets++;
             foreach (var (session, subscription) in subscribers)
@@ -259,7 +307,7 @@ public sealed class SubscriptionTree
         {
             foreach (var group in groups.Values)
             {
-                if (group.Pick() is { } member)
+                if (scope.Serves(group.Key) && group.Pick() is { } member)
                     results.Add(member);
             }
         }
@@ -298,6 +346,9 @@ public sealed class SubscriptionTree
     {
         public Node? Parent { get; } = parent;
         public string Level { get; } = level;
+
+        /// <summary>The filter this node stands for, levels joined from the root.</summary>
+        public string Filter => Parent is null || Parent.Parent is null ? Level : $"{Parent.Filter}/{Level}";
         public Dictionary<string, Node> Children { get; } = new(StringComparer.Ordinal);
         public Dictionary<Session, Subscription>? Subscribers { get; set; }
         public Dictionary<string, SharedGroup>? Groups { get; set; }

@@ -336,6 +336,22 @@ public sealed partial class Session
         }
     }
 
+    /// <summary>
+    /// The session moves to another node of the cluster: it takes and records nothing more here,
+    /// and its record stays in the shared store for that node to load.
+    /// </summary>
+    internal void Unload()
+    {
+        lock (_gate)
+        {
+            _ended = true;
+            CancelTimers();
+            _pendingWill = null;
+            _inflight.Clear();
+            _queue.Clear();
+        }
+    }
+
     private void Expire() => _broker.ExpireSession(this);
 
     private void PublishPendingWill()

@@ -2,6 +2,8 @@ using Herald.Broker.Diagnostics;
 using Herald.Broker.Sessions;
 using Herald.Broker.Statistics;
 using Herald.Protocol;
+using Herald.Server.Hosting;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Herald.Server.Api;
 
@@ -51,11 +53,15 @@ public static class StatsApi
     {
         var read = api.MapGroup("").RequireScope(ApiScope.Read);
         read.MapGet("/stats", (Broker.Broker broker) => Results.Ok(Of(broker))).Produces<Stats>();
-        read.MapGet("/topics/hot", (string? window, int? limit, Broker.Broker broker) =>
+        read.MapGet("/topics/hot", (string? window, int? limit, string? scope, Broker.Broker broker, [FromServices] ClusterStatus? status) =>
         {
             window ??= "5m";
             if (!Windows.TryGetValue(window, out var span))
                 return Problems.Invalid("window", "must be 1m, 5m or 1h");
+            if (scope is not (null or "node" or "cluster"))
+                return Problems.Invalid("scope", "must be node or cluster");
+            if (scope == "cluster" && status is not null)
+                return Results.Ok(ClusterApi.HotTopics(status, broker, window, limit ?? 20));
             if (limit is < 1 or > MaxHotTopics)
                 return Problems.Invalid("limit", $"must be between 1 and {MaxHotTopics}");
             var top = broker.TopicStatistics.Top(span, limit ?? 20);
@@ -65,6 +71,9 @@ public static class StatsApi
                     broker.Subscriptions.CountMatching(t.Topic)))]));
         }).Produces<HotTopics>().ProducesValidationProblem();
     }
+
+    /// <summary>The time a window name (1m, 5m, 1h) covers.</summary>
+    public static TimeSpan WindowSpan(string window) => Windows[window];
 
     public static Stats Of(Broker.Broker broker)
     {

@@ -14,6 +14,11 @@ public sealed class HeraldOptions
 
     public RedisOptions Redis { get; set; } = new();
 
+    public ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>This node's name in the cluster: as configured, else the host name and MQTT port.</summary>
+    public string NodeId => Cluster.NodeId is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Mqtt.Port}";
+
     public List<AutoSubscribeOptions> AutoSubscribe { get; set; } = [];
 
     public SysOptions Sys { get; set; } = new();

@@ -35,6 +35,8 @@ public static class HeraldOptionsValidator
         Range("Mqtt:TopicAliasMaximum", options.Mqtt.TopicAliasMaximum, 0, 65535);
         Range("Mqtt:MaxPublishRate", options.Mqtt.MaxPublishRate, 0, int.MaxValue);
         Range("Mqtt:ServerKeepAlive", options.Mqtt.ServerKeepAlive, 0, 65535);
+        if (options.Cluster.Enabled && !System.Text.RegularExpressions.Regex.IsMatch(options.NodeId, "^[A-Za-z0-9._-]{1,64}$"))
+            errors.Add($"Herald:Cluster:NodeId must be 1 to 64 letters, digits, '.', '_' or '-', not '{options.NodeId}'");
         Range("Http:Port", options.Http.Port, 1, 65535);
         Address("Http:Address", options.Http.Address);
         Range("Mqtt:TlsPort", options.Mqtt.TlsPort, 1, 65535);

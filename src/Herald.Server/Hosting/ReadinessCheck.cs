@@ -1,15 +1,16 @@
 using Herald.Broker.Auth;
 using Herald.Broker.Persistence;
+using Herald.Storage.Redis.Cluster;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Herald.Server.Hosting;
 
 /// <summary>
 /// <c>/readyz</c>: whether this node should get clients. Not while it stops, not while its durable
-/// store cannot write, and not while the store of users, rules and bans (auth.db or Redis) does
+/// store cannot write, not while the cluster's Redis does not answer, and not while the store of users, rules and bans (auth.db or Redis) does
 /// not answer.
 /// </summary>
-public sealed class ReadinessCheck(Broker.Broker broker, IAclStore policy, IDurableStore? store = null) : IHealthCheck
+public sealed class ReadinessCheck(Broker.Broker broker, IAclStore policy, IDurableStore? store = null, RedisCluster? cluster = null) : IHealthCheck
 {
     public const string Tag = "ready";
 
@@ -19,6 +20,8 @@ public sealed class ReadinessCheck(Broker.Broker broker, IAclStore policy, IDura
     {
         if (broker.IsStopping)
             return HealthCheckResult.Unhealthy("the server is stopping");
+        if (cluster is { IsReachable: false })
+            return HealthCheckResult.Unhealthy($"the cluster's Redis {cluster.Configuration} does not answer (see the log)");
         if (store is { IsWriting: false })
             return HealthCheckResult.Unhealthy("the durable store cannot write (see the log)");
         try

@@ -1,0 +1,38 @@
+using Herald.Broker.Messages;
+
+namespace Herald.Broker.Cluster;
+
+/// <summary>
+/// How the engine reaches the other nodes of a cluster: it forwards what is published here to the
+/// nodes with matching subscriptions, announces the filters it has subscribers for, claims a
+/// client id before a CONNECT is accepted (a client id is connected on one node at most) and
+/// gives the id up when its session ends. A single node has no bus.
+/// </summary>
+public interface IClusterBus
+{
+    /// <summary>This node's name in the cluster.</summary>
+    string NodeId { get; }
+
+    /// <summary>
+    /// Sends a message published on this node to every other node that wants it, in the same
+    /// durable stream as the store's records (so a QoS 1/2 acknowledgement held for the store also
+    /// waits for the forward); returns the shared groups those nodes serve, which this node must skip.
+    /// </summary>
+    ForwardResult Forward(Message message);
+
+    /// <summary>A filter got its first subscriber here (<c>a/+</c> or <c>$share/{name}/{filter}</c>).</summary>
+    void RouteAdded(string filter);
+
+    /// <summary>A filter lost its last subscriber here.</summary>
+    void RouteRemoved(string filter);
+
+    /// <summary>
+    /// Makes this node the owner of <paramref name="clientId"/> before its CONNECT is accepted:
+    /// the node holding it is asked to close its connection and hand over the session, which is
+    /// then loaded here (<see cref="Broker.AdoptSession"/>).
+    /// </summary>
+    ValueTask<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken);
+
+    /// <summary>The session of <paramref name="clientId"/> ended here: the client id belongs to no node now.</summary>
+    void SessionEnded(string clientId);
+}

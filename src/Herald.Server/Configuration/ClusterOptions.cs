@@ -1,0 +1,17 @@
+namespace Herald.Server.Configuration;
+
+/// <summary>The <c>Herald:Cluster</c> section: several nodes on one Redis acting as one broker.</summary>
+public sealed class ClusterOptions
+{
+    /// <summary>
+    /// A StackExchange.Redis configuration string ("127.0.0.1:6379", or the masters of a Redis
+    /// Cluster); set, it turns clustering on, and persistent sessions and retained messages live in
+    /// that Redis instead of herald.db. Unset, Herald is a single node.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>This node's name, unique in the cluster; by default the host name and the MQTT port.</summary>
+    public string? NodeId { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
+}

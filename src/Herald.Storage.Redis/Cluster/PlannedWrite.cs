@@ -1,0 +1,89 @@
+using StackExchange.Redis;
+
+namespace Herald.Storage.Redis.Cluster;
+
+/// <summary>One call into Redis that a batch is written with (see <see cref="WritePlan"/>).</summary>
+internal abstract class PlannedWrite
+{
+    public abstract Task<RedisResult> RunAsync(IDatabase db);
+
+    /// <summary>What to do after the call succeeded: nothing (null), or another write to issue in the same phase.</summary>
+    public virtual PlannedWrite? FollowUp(RedisResult result, Action<string> fenced) => null;
+
+    /// <summary>A session's changes in order, applied by <see cref="Scripts.Apply"/> if this node still owns it.</summary>
+    public sealed class Session(string node, string clientId, List<RedisValue> operations, bool fenceable, string? handedTo, bool forgotten) : PlannedWrite
+    {
+        public override async Task<RedisResult> RunAsync(IDatabase db)
+        {
+            var result = await db.ScriptEvaluateAsync(Scripts.Apply, [ClusterKeys.Session(clientId)], [node, .. operations]).ConfigureAwait(false);
+            if (handedTo is not null)
+            {
+                await db.SetRemoveAsync(ClusterKeys.Sessions(node), clientId).ConfigureAwait(false);
+                await db.SetAddAsync(ClusterKeys.Sessions(handedTo), clientId).ConfigureAwait(false);
+            }
+            else if (forgotten)
+            {
+                await db.SetRemoveAsync(ClusterKeys.Sessions(node), clientId).ConfigureAwait(false);
+            }
+            return result;
+        }
+
+        public override PlannedWrite? FollowUp(RedisResult result, Action<string> fenced)
+        {
+            if (fenceable && (long)result == 0)
+                fenced(clientId);
+            return null;
+        }
+    }
+
+    /// <summary>A retained message set, or its topic cleared (null).</summary>
+    public sealed class Retained(string topic, RedisValue message) : PlannedWrite
+    {
+        public override async Task<RedisResult> RunAsync(IDatabase db)
+        {
+            if (message.IsNull)
+                await db.HashDeleteAsync(ClusterKeys.Retained, topic).ConfigureAwait(false);
+            else
+                await db.HashSetAsync(ClusterKeys.Retained, topic, message).ConfigureAwait(false);
+            return RedisResult.Create(1);
+        }
+    }
+
+    /// <summary>A filter added to or removed from this node's routes, and the change announced.</summary>
+    public sealed class Route(string node, string filter, bool added) : PlannedWrite
+    {
+        public override async Task<RedisResult> RunAsync(IDatabase db)
+        {
+            if (added)
+                await db.SetAddAsync(ClusterKeys.Routes(node), filter).ConfigureAwait(false);
+            else
+                await db.SetRemoveAsync(ClusterKeys.Routes(node), filter).ConfigureAwait(false);
+            await db.PublishAsync(ClusterKeys.RouteChanges, $"{(added ? '+' : '-')}{node} {filter}").ConfigureAwait(false);
+            return RedisResult.Create(1);
+        }
+    }
+
+    /// <summary>
+    /// One entry in a node's inbox (<see cref="Scripts.Forward"/>): a batch of messages or a control
+    /// request. Sent to a node that died and was adopted, it goes to the adopter instead, still
+    /// addressed to the dead node so the adopter delivers it to that node's sessions only.
+    /// </summary>
+    public sealed class Inbox(string target, RedisValue[] fields, string? addressedTo, bool followAdopter) : PlannedWrite
+    {
+        public override Task<RedisResult> RunAsync(IDatabase db)
+        {
+            RedisValue[] args = addressedTo is null
+                ? [ClusterKeys.Wake(target).ToString(), .. fields]
+                : [ClusterKeys.Wake(target).ToString(), .. fields, "to", addressedTo];
+            return db.ScriptEvaluateAsync(Scripts.Forward, [ClusterKeys.Inbox(target), ClusterKeys.Dead(target)], args);
+        }
+
+        public override PlannedWrite? FollowUp(RedisResult result, Action<string> fenced)
+        {
+            var adopter = (string?)result;
+            if (string.IsNullOrEmpty(adopter) || !followAdopter || adopter == target)
+                return null;
+            return new Inbox(adopter, fields, addressedTo ?? target, followAdopter);
+        }
+    }
+}

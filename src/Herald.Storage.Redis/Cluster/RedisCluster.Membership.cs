@@ -1,0 +1,241 @@
+using System.Text.Json;
+using Herald.Broker.Sessions;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Herald.Storage.Redis.Cluster;
+
+/// <summary>
+/// Heartbeats and failures. Every second a node renews its alive key (it lives
+/// <see cref="AliveFor"/>) and looks at the others'. A node whose key ran out is dead: the first
+/// node to take its adoption lock takes its client ids, loads its persistent sessions, delivers
+/// what waited in its inbox to them, and removes its routes. A node that starts takes the same
+/// lock on itself, so it never loads its sessions while another node is adopting them.
+///
+/// When Redis does not answer the node keeps serving its own clients (what must be written waits
+/// in the writer, acknowledgements with it) and is not ready. When Redis answers again it checks
+/// whether the others adopted it meanwhile (then its clients are disconnected, to reconnect and
+/// find their sessions where they are now) and announces its routes again.
+/// </summary>
+public sealed partial class RedisCluster
+{
+    /// <summary>How long a node counts as alive after its last heartbeat: its failure is noticed within this and one more second.</summary>
+    public static readonly TimeSpan AliveFor = TimeSpan.FromSeconds(3);
+
+    private static readonly TimeSpan AdoptionLock = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DeadMarker = TimeSpan.FromHours(1);
+
+    private Task? _membershipLoop;
+    private long _lastRouteRefresh;
+    private readonly string _startedAt = DateTimeOffset.UtcNow.ToString("O");
+
+    /// <summary>Before loading: this node's own keys are its again, unless another process runs as it.</summary>
+    private void TakeOverOwnKeys()
+    {
+        var db = _redis.GetDatabase();
+        if (db.KeyExists(ClusterKeys.Alive(NodeId)))
+            throw new InvalidOperationException($"Herald:Cluster:NodeId '{NodeId}' is in use by a running node (its heartbeat is in Redis); give every node its own id");
+        var deadline = _time.GetUtcNow() + AdoptionLock;
+        while (!db.StringSet(ClusterKeys.Adopting(NodeId), NodeId, AdoptionLock, When.NotExists))
+        {
+            if (_time.GetUtcNow() > deadline)
+                throw new InvalidOperationException($"another node has been adopting node '{NodeId}' for {AdoptionLock.TotalSeconds} s; try again");
+            Thread.Sleep(200);
+        }
+        db.KeyDelete(ClusterKeys.Dead(NodeId));
+        db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, AliveFor);
+    }
+
+    private void Heartbeat()
+    {
+        var db = _redis.GetDatabase();
+        db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, AliveFor);
+        db.HashSet(ClusterKeys.Nodes, NodeId, JsonSerializer.Serialize(new { started = _startedAt }));
+        var members = new List<string>();
+        foreach (var entry in db.HashKeys(ClusterKeys.Nodes))
+        {
+            var node = entry.ToString();
+            if (node == NodeId || db.KeyExists(ClusterKeys.Alive(node)))
+                members.Add(node);
+        }
+        members.Sort(StringComparer.Ordinal);
+        _members = [.. members];
+    }
+
+    private async Task MembershipAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
+                var wasReachable = IsReachable;
+                var db = _redis.GetDatabase();
+                if (!wasReachable && await db.KeyExistsAsync(ClusterKeys.Dead(NodeId)).ConfigureAwait(false))
+                    Rejoin(db);
+                Heartbeat();
+                IsReachable = true;
+                if (!wasReachable)
+                {
+                    Reachable(_log);
+                    ReloadRetained(db);
+                    _lastRouteRefresh = 0;
+                }
+                foreach (var node in await db.HashKeysAsync(ClusterKeys.Nodes).ConfigureAwait(false))
+                {
+                    if (node.ToString() != NodeId && !await db.KeyExistsAsync(ClusterKeys.Alive(node.ToString())).ConfigureAwait(false))
+                        await AdoptAsync(db, node.ToString()).ConfigureAwait(false);
+                }
+                if (_time.GetElapsedTime(_lastRouteRefresh) >= RouteRefresh || _lastRouteRefresh == 0)
+                {
+                    RefreshRoutes();
+                    _lastRouteRefresh = _time.GetTimestamp();
+                }
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                if (IsReachable)
+                {
+                    IsReachable = false;
+                    Unreachable(_log, Configuration, e.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The others found this node dead while it could not reach Redis, and adopted its sessions:
+    /// its clients are disconnected (to find their sessions on reconnect) and it joins afresh.
+    /// </summary>
+    private void Rejoin(IDatabase db)
+    {
+        var broker = _broker!;
+        var released = 0;
+        foreach (var session in broker.Sessions.All.ToList())
+        {
+            broker.ReleaseSession(session.ClientId);
+            released++;
+        }
+        db.KeyDelete(ClusterKeys.Dead(NodeId));
+        Rejoined(_log, released);
+    }
+
+    private void ReloadRetained(IDatabase db)
+    {
+        var store = (RedisSessionStore)Store;
+        foreach (var entry in db.HashGetAll(ClusterKeys.Retained))
+            _broker!.DeliverForwarded(store.ReadRetained(entry.Value), Broker.Routing.MatchScope.Forwarded(ordinary: false, groups: null));
+    }
+
+    /// <summary>Takes over a dead node's client ids and persistent sessions and what waited in its inbox, then forgets the node.</summary>
+    private async Task AdoptAsync(IDatabase db, string dead)
+    {
+        if (!await db.StringSetAsync(ClusterKeys.Adopting(dead), NodeId, AdoptionLock, When.NotExists).ConfigureAwait(false))
+            return;
+        try
+        {
+            if (await db.KeyExistsAsync(ClusterKeys.Alive(dead)).ConfigureAwait(false))
+                return;
+            // From now on forwards to the dead node come here (Scripts.Forward).
+            await db.StringSetAsync(ClusterKeys.Dead(dead), NodeId, DeadMarker).ConfigureAwait(false);
+            var broker = _broker!;
+            var adopted = new HashSet<Session>();
+            var count = 0;
+            foreach (var member in await db.SetMembersAsync(ClusterKeys.Sessions(dead)).ConfigureAwait(false))
+            {
+                var clientId = member.ToString();
+                var key = ClusterKeys.Session(clientId);
+                if ((long)await db.ScriptEvaluateAsync(Scripts.CompareAndSetOwner, [key], [dead, NodeId]).ConfigureAwait(false) != 1)
+                    continue; // claimed by a node its client reconnected to
+                if (Load(db, clientId) is { } stored)
+                {
+                    await db.SetAddAsync(ClusterKeys.Sessions(NodeId), clientId).ConfigureAwait(false);
+                    broker.AdoptSession(stored);
+                    if (broker.Sessions.TryGet(clientId, out var session))
+                        adopted.Add(session);
+                    count++;
+                }
+                else
+                {
+                    // A clean session dies with its connection.
+                    await db.ScriptEvaluateAsync(Scripts.Apply, [key], [NodeId, "e"]).ConfigureAwait(false);
+                }
+            }
+            _adoptedFrom[dead] = adopted;
+            var drained = await DrainAsync(db, dead).ConfigureAwait(false);
+            await db.KeyDeleteAsync([ClusterKeys.Routes(dead), ClusterKeys.Sessions(dead)]).ConfigureAwait(false);
+            await db.HashDeleteAsync(ClusterKeys.Nodes, dead).ConfigureAwait(false);
+            await db.PublishAsync(ClusterKeys.RouteChanges, $"!{dead}").ConfigureAwait(false);
+            Routes.Replace(dead, []);
+            Adopted(_log, dead, count, drained);
+        }
+        finally
+        {
+            await db.KeyDeleteAsync(ClusterKeys.Adopting(dead)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Delivers every entry left in a dead node's inbox (read or not) to the sessions adopted from it; the stream goes once that is durable.</summary>
+    private async Task<int> DrainAsync(IDatabase db, string dead)
+    {
+        var stream = ClusterKeys.Inbox(dead);
+        if (!await db.KeyExistsAsync(stream).ConfigureAwait(false))
+            return 0;
+        await EnsureGroupAsync(db, stream).ConfigureAwait(false);
+        var count = 0;
+        var claimed = await db.StreamAutoClaimAsync(stream, Group, NodeId, 0, "0-0", 10_000).ConfigureAwait(false);
+        if (claimed.ClaimedEntries.Length > 0)
+        {
+            ProcessAs(stream, claimed.ClaimedEntries, dead);
+            count += claimed.ClaimedEntries.Length;
+        }
+        while (true)
+        {
+            var entries = await db.StreamReadGroupAsync(stream, Group, NodeId, StreamPosition.NewMessages, ReadCount).ConfigureAwait(false);
+            if (entries.Length == 0)
+                break;
+            ProcessAs(stream, entries, dead);
+            count += entries.Length;
+        }
+        Store.WhenDurable(static state =>
+        {
+            var (cluster, key) = ((RedisCluster, RedisKey))state!;
+            _ = cluster._redis.GetDatabase().KeyDeleteAsync(key);
+        }, (this, stream));
+        return count;
+    }
+
+    /// <summary>Entries of a dead node's inbox are addressed to it even without a "to" field.</summary>
+    private void ProcessAs(RedisKey stream, StreamEntry[] entries, string dead)
+    {
+        var addressed = new StreamEntry[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = entries[i];
+            addressed[i] = entry["to"].IsNull ? new StreamEntry(entry.Id, [.. entry.Values, new NameValueEntry("to", dead)]) : entry;
+        }
+        Process(stream, addressed);
+    }
+
+    [LoggerMessage(EventId = 440, Level = LogLevel.Warning,
+        Message = "Cluster: node {Node} is gone; adopted its {Sessions} persistent sessions and {Entries} inbox entries")]
+    private static partial void Adopted(ILogger logger, string node, int sessions, int entries);
+
+    [LoggerMessage(EventId = 441, Level = LogLevel.Critical,
+        Message = "Cluster: Redis {Configuration} does not answer ({Error}). Serving the clients connected here; QoS 1/2 acknowledgements wait, messages to other nodes queue, and /readyz reports not ready until it answers")]
+    private static partial void Unreachable(ILogger logger, string configuration, string error);
+
+    [LoggerMessage(EventId = 442, Level = LogLevel.Information, Message = "Cluster: Redis answers again; routes and retained messages resynchronised")]
+    private static partial void Reachable(ILogger logger);
+
+    [LoggerMessage(EventId = 443, Level = LogLevel.Warning,
+        Message = "Cluster: the other nodes took this node's sessions while Redis was away; disconnected its {Clients} sessions' clients to reconnect to them")]
+    private static partial void Rejoined(ILogger logger, int clients);
+}

@@ -1,0 +1,130 @@
+using Herald.Broker.Cluster;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Herald.Storage.Redis.Cluster;
+
+/// <summary>
+/// The session registry: every client id has one owner node in Redis (<c>owner</c> in its
+/// session hash). A CONNECT claims the id before it is accepted. If another live node owns it,
+/// that node is asked (a "release" entry in its inbox) to close its connection, as a takeover on
+/// one node does, write what it holds of the session and hand the id over; it answers "released"
+/// and the session is loaded here. An owner that died is not asked: its last written state is
+/// taken as it is. Every write of a session is fenced by its owner, so a node that was cut off
+/// and found dead cannot overwrite a session another node has taken since.
+/// </summary>
+public sealed partial class RedisCluster
+{
+    /// <summary>How long a claim waits for the owner's hand-over before taking the id regardless.</summary>
+    public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
+
+    public async ValueTask<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase();
+        var key = ClusterKeys.Session(clientId);
+        try
+        {
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var owner = (string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false);
+                if (owner == NodeId)
+                    break;
+                if (owner is not null && await db.KeyExistsAsync(ClusterKeys.Alive(owner)).ConfigureAwait(false)
+                    && await RequestReleaseAsync(owner, clientId, cancellationToken).ConfigureAwait(false))
+                {
+                    if ((string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false) == NodeId)
+                        break;
+                    continue;
+                }
+                // No owner, a dead one, or one that did not answer in time: taken as it is.
+                if ((long)await db.ScriptEvaluateAsync(Scripts.CompareAndSetOwner, [key], [owner ?? "", NodeId]).ConfigureAwait(false) == 1)
+                {
+                    if (owner is not null)
+                        TookOver(_log, clientId, owner);
+                    break;
+                }
+            }
+            await db.SetAddAsync(ClusterKeys.Sessions(NodeId), clientId).ConfigureAwait(false);
+            if (!_broker!.Sessions.TryGet(clientId, out _) && Load(db, clientId) is { } stored)
+                _broker.AdoptSession(stored);
+            return ClaimResult.Claimed;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            ClaimFailed(_log, clientId, e.Message);
+            return ClaimResult.Unreachable;
+        }
+    }
+
+    public void SessionEnded(string clientId) => _writer.Enqueue(new WriteOp(WriteKind.Forget, clientId));
+
+    private Broker.Persistence.StoredSession? Load(IDatabase db, string clientId) =>
+        RedisSessionStore.Parse(clientId, db.HashGetAll(ClusterKeys.Session(clientId)), NodeId, _time);
+
+    private async Task<bool> RequestReleaseAsync(string owner, string clientId, CancellationToken cancellationToken)
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _releases[clientId] = released;
+        try
+        {
+            _writer.Enqueue(new WriteOp(WriteKind.Control, owner, "release", clientId));
+            await released.Task.WaitAsync(ReleaseTimeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            ReleaseTimedOut(_log, clientId, owner, ReleaseTimeout.TotalSeconds);
+            return false;
+        }
+        finally
+        {
+            _releases.TryRemove(new KeyValuePair<string, TaskCompletionSource>(clientId, released));
+        }
+    }
+
+    private void OnControl(string request, string clientId, string from)
+    {
+        switch (request)
+        {
+            case "release":
+                // Off the inbox reader: closing the connection publishes its will, which may be forwarded.
+                ThreadPool.QueueUserWorkItem(static state =>
+                {
+                    var (cluster, clientId, to) = state;
+                    cluster._broker!.ReleaseSession(clientId);
+                    cluster._writer.Enqueue(new WriteOp(WriteKind.Handoff, clientId, Value: to));
+                    cluster._writer.Enqueue(new WriteOp(WriteKind.Control, to, "released", clientId));
+                    HandedOver(cluster._log, clientId, to);
+                }, (this, clientId, from), preferLocal: false);
+                break;
+            case "released":
+                if (_releases.TryGetValue(clientId, out var released))
+                    released.TrySetResult();
+                break;
+        }
+    }
+
+    private bool HasLocalSession(string clientId) => _broker is { } broker && broker.Sessions.TryGet(clientId, out _);
+
+    /// <summary>Another node owns a client id this node still had: its client is disconnected here and its session let go.</summary>
+    private void OnFenced(string clientId)
+    {
+        Fenced(_log, clientId);
+        ThreadPool.QueueUserWorkItem(static state => state.cluster._broker?.ReleaseSession(state.clientId), (cluster: this, clientId), preferLocal: false);
+    }
+
+    [LoggerMessage(EventId = 430, Level = LogLevel.Information, Message = "Cluster: client {ClientId} was taken over from node {Owner}, which is gone or did not answer")]
+    private static partial void TookOver(ILogger logger, string clientId, string owner);
+
+    [LoggerMessage(EventId = 431, Level = LogLevel.Warning, Message = "Cluster: cannot claim client id {ClientId} in Redis: {Error}")]
+    private static partial void ClaimFailed(ILogger logger, string clientId, string error);
+
+    [LoggerMessage(EventId = 432, Level = LogLevel.Warning, Message = "Cluster: node {Owner} did not hand over client {ClientId} within {Seconds} s; taking it")]
+    private static partial void ReleaseTimedOut(ILogger logger, string clientId, string owner, double seconds);
+
+    [LoggerMessage(EventId = 433, Level = LogLevel.Information, Message = "Cluster: client {ClientId} handed over to node {Node}")]
+    private static partial void HandedOver(ILogger logger, string clientId, string node);
+
+    [LoggerMessage(EventId = 434, Level = LogLevel.Warning, Message = "Cluster: client {ClientId} belongs to another node now; disconnected here")]
+    private static partial void Fenced(ILogger logger, string clientId);
+}

@@ -1,0 +1,237 @@
+using System.Text.RegularExpressions;
+using Herald.Broker.Cluster;
+using Herald.Broker.Messages;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Herald.Storage.Redis.Cluster;
+
+/// <summary>
+/// This node's membership of a Herald cluster whose shared state is in Redis (a single server or
+/// Redis Cluster). What lives where (the README has the whole picture):
+/// <list type="bullet">
+/// <item>Redis: the nodes and their heartbeats, each node's routes (filters it has subscribers
+/// for), the owner of every client id, persistent sessions with their messages, retained
+/// messages, and each node's inbox stream of forwarded messages.</item>
+/// <item>Each node: its sessions and connections in memory as on a single node, a
+/// <see cref="RouteTable"/> of every node's routes (loaded at start, kept by announcements on a
+/// channel, reloaded every <see cref="RouteRefresh"/>), and the retained messages.</item>
+/// </list>
+/// A message published here is routed to local sessions and, through the node's one
+/// <see cref="RedisWriter"/>, appended to the inbox of every other node with a matching route:
+/// one stream entry per node per batch. Split by aspect: routes and forwarding here, the inbox
+/// in <c>RedisCluster.Inbox.cs</c>, client ids and sessions in <c>.Sessions.cs</c>, heartbeats
+/// and the adoption of dead nodes in <c>.Membership.cs</c>.
+/// </summary>
+public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
+{
+    /// <summary>How often every node's routes are read again whole, in case an announcement was missed.</summary>
+    public static readonly TimeSpan RouteRefresh = TimeSpan.FromSeconds(10);
+
+    private readonly ConnectionMultiplexer _redis;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly RedisWriter _writer;
+    private readonly ThreadLocal<RouteMatch> _matches;
+    private readonly CancellationTokenSource _stopping = new();
+    private Broker.Broker? _broker;
+    private volatile string[] _members = [];
+
+    private RedisCluster(ConnectionMultiplexer redis, string nodeId, string configuration, TimeProvider time, ILogger log)
+    {
+        _redis = redis;
+        NodeId = nodeId;
+        Configuration = configuration;
+        _time = time;
+        _log = log;
+        _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced);
+        _matches = new ThreadLocal<RouteMatch>(() => new RouteMatch(nodeId));
+        Store = new RedisSessionStore(_writer, redis, nodeId, time);
+    }
+
+    public string NodeId { get; }
+
+    /// <summary>The Redis configuration string, for messages.</summary>
+    public string Configuration { get; }
+
+    /// <summary>Persistent sessions and retained messages in Redis: the engine's durable store when clustered.</summary>
+    public Broker.Persistence.IDurableStore Store { get; }
+
+    /// <summary>Every node's routes, as this node knows them.</summary>
+    public RouteTable Routes { get; } = new();
+
+    /// <summary>The nodes alive at the last heartbeat, this one included.</summary>
+    public IReadOnlyList<string> Members => _members;
+
+    /// <summary>True while Redis answers; false from the first failed heartbeat until one succeeds again.</summary>
+    public bool IsReachable { get; private set; } = true;
+
+    /// <summary>
+    /// Connects to Redis and joins as <paramref name="nodeId"/>: waits while another node is adopting
+    /// this one's sessions (it was found dead), and refuses a node id another running node holds.
+    /// </summary>
+    /// <exception cref="RedisConnectionException">Redis cannot be reached.</exception>
+    /// <exception cref="InvalidOperationException">The node id is in use or invalid; the message says so.</exception>
+    public static RedisCluster Join(string configuration, string nodeId, TimeProvider time, ILogger log)
+    {
+        if (!ValidNodeId().IsMatch(nodeId))
+            throw new InvalidOperationException($"Herald:Cluster:NodeId '{nodeId}' must be 1 to 64 letters, digits, '.', '_' or '-'");
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = true;
+        var redis = ConnectionMultiplexer.Connect(options);
+        options.AbortOnConnectFail = false; // from now on, reconnect by itself
+        var cluster = new RedisCluster(redis, nodeId, configuration, time, log);
+        cluster.TakeOverOwnKeys();
+        return cluster;
+    }
+
+    /// <summary>
+    /// Starts serving: announces this node, loads every node's routes, listens for route changes
+    /// and inbox wake-ups, reads what waited in its inbox, and starts the heartbeat. Call once the
+    /// broker holds what <see cref="Store"/> loaded.
+    /// </summary>
+    public void Start(Broker.Broker broker)
+    {
+        _broker = broker;
+        var subscriber = _redis.GetSubscriber();
+        subscriber.Subscribe(ClusterKeys.RouteChanges, (_, change) => OnRouteChange(change.ToString()));
+        subscriber.Subscribe(ClusterKeys.Wake(NodeId), (_, _) => WakeInbox());
+        Heartbeat();
+        RefreshRoutes();
+        var db = _redis.GetDatabase();
+        db.KeyDelete(ClusterKeys.Adopting(NodeId));
+        _inboxLoop = Task.Run(ReadInboxAsync);
+        _membershipLoop = Task.Run(MembershipAsync);
+        Joined(_log, NodeId, Configuration, _members.Length, Routes.Count);
+    }
+
+    public ForwardResult Forward(Message message)
+    {
+        var match = _matches.Value!;
+        Routes.Match(message.Topic, NodeId, match);
+        var members = message.Retain ? _members : [];
+        if (match.Targets.Count == 0 && members.Length <= 1)
+            return new ForwardResult(0, null);
+        var sent = 0;
+        var record = new RecordWriter();
+        foreach (var target in match.Targets)
+        {
+            record.Reset();
+            Records.WriteForward(record, message, target.Ordinary, message.Retain, target.Groups, _time);
+            _writer.Enqueue(new WriteOp(WriteKind.Forward, target.Node, Value: record.ToArray()));
+            sent++;
+        }
+        // Every node keeps every retained message: the others get it even without a matching subscription.
+        foreach (var member in members)
+        {
+            if (member == NodeId || match.Targets.Any(t => t.Node == member))
+                continue;
+            record.Reset();
+            Records.WriteForward(record, message, ordinary: false, retainedCopy: true, groups: null, _time);
+            _writer.Enqueue(new WriteOp(WriteKind.Forward, member, Value: record.ToArray()));
+        }
+        var elsewhere = match.GroupsElsewhere.Count > 0 ? new HashSet<string>(match.GroupsElsewhere, StringComparer.Ordinal) : null;
+        return new ForwardResult(sent, elsewhere);
+    }
+
+    public void RouteAdded(string filter)
+    {
+        Routes.Add(NodeId, filter);
+        _writer.Enqueue(new WriteOp(WriteKind.Route, filter, Value: true));
+    }
+
+    public void RouteRemoved(string filter)
+    {
+        Routes.Remove(NodeId, filter);
+        _writer.Enqueue(new WriteOp(WriteKind.Route, filter, Value: false));
+    }
+
+    /// <summary>Each node's last published status (<see cref="PublishStatus"/>), by node, for the API and $SYS.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ReadStatusAsync()
+    {
+        var db = _redis.GetDatabase();
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in _members)
+        {
+            if (await db.StringGetAsync(ClusterKeys.Stats(node)).ConfigureAwait(false) is { IsNull: false } status)
+                result[node] = status.ToString();
+        }
+        return result;
+    }
+
+    /// <summary>Publishes this node's status (JSON the server makes) for the others to read; lives a few heartbeats.</summary>
+    public Task PublishStatus(string json) => _redis.GetDatabase().StringSetAsync(ClusterKeys.Stats(NodeId), json, TimeSpan.FromSeconds(5));
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        WakeInbox();
+        foreach (var loop in new[] { _inboxLoop, _membershipLoop })
+        {
+            if (loop is not null)
+                await loop.ConfigureAwait(false);
+        }
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            // Gone at once rather than when the heartbeat runs out: another node adopts the sessions now.
+            await _redis.GetDatabase().KeyDeleteAsync(ClusterKeys.Alive(NodeId)).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+        }
+        await _redis.CloseAsync().ConfigureAwait(false);
+        _redis.Dispose();
+        _matches.Dispose();
+    }
+
+    private void OnRouteChange(string change)
+    {
+        // "+node filter", "-node filter", "!node"
+        if (change.Length < 2)
+            return;
+        var space = change.IndexOf(' ');
+        var node = space < 0 ? change[1..] : change[1..space];
+        if (node == NodeId)
+            return;
+        switch (change[0])
+        {
+            case '+' when space > 0:
+                Routes.Add(node, change[(space + 1)..]);
+                break;
+            case '-' when space > 0:
+                Routes.Remove(node, change[(space + 1)..]);
+                break;
+            case '!':
+                Routes.Replace(node, []);
+                break;
+        }
+    }
+
+    /// <summary>Reads every member's routes whole; this node's own are announced again, for a Redis that lost them.</summary>
+    private void RefreshRoutes()
+    {
+        var db = _redis.GetDatabase();
+        var own = _broker!.Subscriptions.Routes();
+        if (own.Count > 0)
+            db.SetAdd(ClusterKeys.Routes(NodeId), [.. own.Select(f => (RedisValue)f)]);
+        Routes.Replace(NodeId, own);
+        foreach (var node in _members)
+        {
+            if (node != NodeId)
+                Routes.Replace(node, db.SetMembers(ClusterKeys.Routes(node)).Select(v => v.ToString()));
+        }
+        foreach (var node in Routes.Nodes)
+        {
+            if (Array.IndexOf(_members, node) < 0)
+                Routes.Replace(node, []);
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex ValidNodeId();
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Information,
+        Message = "Cluster: node {Node} joined through Redis {Configuration}; {Members} nodes alive, {Routes} routes")]
+    private static partial void Joined(ILogger logger, string node, string configuration, int members, int routes);
+}
