@@ -13,6 +13,9 @@ public interface IClusterBus
     /// <summary>This node's name in the cluster.</summary>
     string NodeId { get; }
 
+    /// <summary>False while the other nodes cannot be reached (Redis is away): this node then serves its own clients alone.</summary>
+    bool IsReachable { get; }
+
     /// <summary>
     /// Sends a message published on this node to every other node that wants it, in the same
     /// durable stream as the store's records (so a QoS 1/2 acknowledgement held for the store also

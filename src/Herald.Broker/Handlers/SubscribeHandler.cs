@@ -32,8 +32,10 @@ internal static class SubscribeHandler
             return;
         }
         // In a cluster SUBACK also waits for the new routes to be in Redis and announced, so a
-        // message published on another node right after it reaches this subscriber.
-        connection.SendInOrder(OutboundPacket.SubAck(packet.PacketId, codes), afterCommit: session.IsPersistent || broker.Cluster is not null); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
+        // message published on another node right after it reaches this subscriber; not while
+        // Redis is away, when this node serves its own clients alone.
+        var announced = broker.Cluster is { IsReachable: true };
+        connection.SendInOrder(OutboundPacket.SubAck(packet.PacketId, codes), afterCommit: session.IsPersistent || announced); // [MQTT-3.8.4-1] [MQTT-3.8.4-5]
         SendRetained(connection, retainedFor);
     }
 

@@ -7,8 +7,8 @@ namespace Herald.Server.Hosting;
 
 /// <summary>
 /// <c>/readyz</c>: whether this node should get clients. Not while it stops, not while its durable
-/// store cannot write, not while the cluster's Redis does not answer, and not while the store of users, rules and bans (auth.db or Redis) does
-/// not answer.
+/// store cannot write, not while the cluster's Redis does not answer, and not while the store of
+/// users, rules and bans (auth.db or Redis) does not answer.
 /// </summary>
 public sealed class ReadinessCheck(Broker.Broker broker, IAclStore policy, IDurableStore? store = null, RedisCluster? cluster = null) : IHealthCheck
 {

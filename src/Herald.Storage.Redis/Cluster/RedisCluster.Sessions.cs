@@ -20,6 +20,8 @@ public sealed partial class RedisCluster
 
     public async ValueTask<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken)
     {
+        if (!IsReachable)
+            return ClaimResult.Unreachable;
         var db = _redis.GetDatabase();
         var key = ClusterKeys.Session(clientId);
         try

@@ -28,6 +28,9 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     /// <summary>How often every node's routes are read again whole, in case an announcement was missed.</summary>
     public static readonly TimeSpan RouteRefresh = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a call into Redis may take before it counts as failed.</summary>
+    public static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(2);
+
     private readonly ConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -64,7 +67,13 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     public IReadOnlyList<string> Members => _members;
 
     /// <summary>True while Redis answers; false from the first failed heartbeat until one succeeds again.</summary>
-    public bool IsReachable { get; private set; } = true;
+    public bool IsReachable
+    {
+        get => _reachable;
+        private set => _reachable = value;
+    }
+
+    private volatile bool _reachable = true;
 
     /// <summary>
     /// Connects to Redis and joins as <paramref name="nodeId"/>: waits while another node is adopting
@@ -78,6 +87,9 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
             throw new InvalidOperationException($"Herald:Cluster:NodeId '{nodeId}' must be 1 to 64 letters, digits, '.', '_' or '-'");
         var options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = true;
+        // A Redis that went away is noticed within the heartbeat's life, not after the default 5 s.
+        options.SyncTimeout = options.AsyncTimeout = (int)RedisTimeout.TotalMilliseconds;
+        options.ConnectTimeout = (int)RedisTimeout.TotalMilliseconds;
         var redis = ConnectionMultiplexer.Connect(options);
         options.AbortOnConnectFail = false; // from now on, reconnect by itself
         var cluster = new RedisCluster(redis, nodeId, configuration, time, log);
