@@ -291,6 +291,8 @@ public sealed partial class Broker : IDisposable
         }
         Metrics.ClientDisconnected();
         Log.ClientDisconnected(connection.ClientId, connection.RemoteEndPoint, reason);
+        if (connection.WillInCluster)
+            Cluster?.SaveWill(connection.ClientId, null); // published, discarded or kept by the session below
         // [MQTT-3.1.2-8] the will goes out on every end but a plain DISCONNECT.
         var will = reason != DisconnectReason.ClientDisconnected ? connection.Will : null;
         var willDelay = will?.Properties?.WillDelayInterval ?? 0;
@@ -306,7 +308,7 @@ public sealed partial class Broker : IDisposable
     }
 
     /// <summary>Publishes a will, its Message Expiry counting from now, when it is published.</summary>
-    internal void PublishWill(ConnectWill will, string clientId) =>
+    public void PublishWill(ConnectWill will, string clientId) =>
         Publish(Message.Create(will.Topic, will.Payload, will.QoS, will.Retain, will.Properties, clientId, Time.GetTimestamp()));
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Herald.Broker.Messages;
+using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Cluster;
 
@@ -22,6 +23,15 @@ public interface IClusterBus
     /// waits for the forward); returns the shared groups those nodes serve, which this node must skip.
     /// </summary>
     ForwardResult Forward(Message message);
+
+    /// <summary>Tells every other node of a retained message set or cleared here without publishing it (the admin API's clear).</summary>
+    void ShareRetained(Message message);
+
+    /// <summary>
+    /// The will of the client connected here with <paramref name="clientId"/>, null once there is
+    /// none: kept in the cluster so that the node adopting this one, should it die, publishes it.
+    /// </summary>
+    void SaveWill(string clientId, ConnectWill? will);
 
     /// <summary>A filter got its first subscriber here (<c>a/+</c> or <c>$share/{name}/{filter}</c>).</summary>
     void RouteAdded(string filter);

@@ -107,6 +107,12 @@ public sealed partial class RedisCluster
                     OnControl(control.ToString(), entry["id"].ToString(), entry["from"].ToString());
                     continue;
                 }
+                var push = entry["push"];
+                if (!push.IsNull)
+                {
+                    OnPush(broker, push.ToString(), (byte[])entry["m"]!);
+                    continue;
+                }
                 var batch = entry["b"];
                 if (batch.IsNull)
                     continue;
@@ -129,6 +135,18 @@ public sealed partial class RedisCluster
             var (cluster, key, ids) = ((RedisCluster, RedisKey, RedisValue[]))state!;
             _ = cluster.AcknowledgeAsync(key, ids);
         }, (this, stream, done.ToArray()));
+    }
+
+    private void OnPush(Broker.Broker broker, string target, byte[] record)
+    {
+        var reader = new RecordReader(record);
+        var message = Records.ReadMessage(ref reader, _time);
+        var separator = target.IndexOf(':');
+        var (kind, name) = (target[..separator], target[(separator + 1)..]);
+        IReadOnlyCollection<Session> sessions = kind == PushToUserKind
+            ? broker.SessionsByUser.Of(name)
+            : broker.Sessions.TryGet(name, out var session) ? [session] : [];
+        broker.Push(message, sessions, received: false);
     }
 
     private void Deliver(Broker.Broker broker, byte[] batch, IReadOnlySet<Session>? only)

@@ -99,6 +99,9 @@ public sealed partial class RedisCluster
                     HandedOver(cluster._log, clientId, to);
                 }, (this, clientId, from), preferLocal: false);
                 break;
+            case "kick":
+                _broker!.Kick(clientId);
+                break;
             case "released":
                 if (_releases.TryGetValue(clientId, out var released))
                     released.TrySetResult();

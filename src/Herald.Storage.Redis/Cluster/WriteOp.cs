@@ -37,7 +37,10 @@ internal enum WriteKind
     /// <summary>Target: filter; Value: true to add it to this node's routes, false to remove it.</summary>
     Route,
 
-    /// <summary>Target: node; Field: request ("release" or "released"); Value: client id. Sent after everything else of its batch.</summary>
+    /// <summary>Target: node; Field: "user:{name}" or "client:{id}"; Value: the message (<see cref="Records.WriteMessage"/>) to push to those sessions there.</summary>
+    Push,
+
+    /// <summary>Target: node; Field: request ("release", "released" or "kick"); Value: client id. Sent after everything else of its batch.</summary>
     Control,
 
     /// <summary>Runs Callback(State) once everything before it is written.</summary>

@@ -53,6 +53,10 @@ internal sealed class WritePlan
                         forwards.Add(op.Target, entries = new RecordWriter());
                     entries.Bytes((byte[])op.Value!);
                     break;
+                case WriteKind.Push:
+                    // Not after an adopter: a push to a user went to every node, the adopter among them.
+                    first.Add(new PlannedWrite.Inbox(op.Target, ["push", op.Field, "m", op.Value], addressedTo: null, followAdopter: false));
+                    break;
                 case WriteKind.Control:
                     controls.Add(new PlannedWrite.Inbox(op.Target, ["c", op.Field, "id", op.Value, "from", node], addressedTo: null, followAdopter: false));
                     break;
