@@ -35,8 +35,15 @@ public sealed partial class RedisCluster
     private void TakeOverOwnKeys()
     {
         var db = _redis.GetDatabase();
-        if (db.KeyExists(ClusterKeys.Alive(NodeId)))
-            throw new InvalidOperationException($"Herald:Cluster:NodeId '{NodeId}' is in use by a running node (its heartbeat is in Redis); give every node its own id");
+        // A node restarted at once after a crash finds its last heartbeat still there: it waits it
+        // out. One still renewed after that belongs to another running process with this id.
+        var heartbeatGone = _time.GetUtcNow() + AliveFor + TimeSpan.FromSeconds(1.5);
+        while (db.KeyExists(ClusterKeys.Alive(NodeId)))
+        {
+            if (_time.GetUtcNow() > heartbeatGone)
+                throw new InvalidOperationException($"Herald:Cluster:NodeId '{NodeId}' is in use by a running node (its heartbeat is in Redis); give every node its own id");
+            Thread.Sleep(200);
+        }
         var deadline = _time.GetUtcNow() + AdoptionLock;
         while (!db.StringSet(ClusterKeys.Adopting(NodeId), NodeId, AdoptionLock, When.NotExists))
         {
