@@ -143,6 +143,15 @@ public sealed partial class RedisCluster
             _broker!.DeliverForwarded(store.ReadRetained(entry.Value), Broker.Routing.MatchScope.Forwarded(ordinary: false, groups: null));
     }
 
+    /// <summary>Adopts a dead node now, or waits (bounded) while another node does.</summary>
+    private async Task AdoptOrAwaitAsync(IDatabase db, string dead, CancellationToken cancellationToken)
+    {
+        await AdoptAsync(db, dead).ConfigureAwait(false);
+        var deadline = _time.GetUtcNow() + ReleaseTimeout;
+        while (await db.KeyExistsAsync(ClusterKeys.Adopting(dead)).ConfigureAwait(false) && _time.GetUtcNow() < deadline)
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Takes over a dead node's client ids and persistent sessions and what waited in its inbox, then forgets the node.</summary>
     private async Task AdoptAsync(IDatabase db, string dead)
     {

@@ -31,14 +31,21 @@ public sealed partial class RedisCluster
                 var owner = (string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false);
                 if (owner == NodeId)
                     break;
-                if (owner is not null && await db.KeyExistsAsync(ClusterKeys.Alive(owner)).ConfigureAwait(false)
-                    && await RequestReleaseAsync(owner, clientId, cancellationToken).ConfigureAwait(false))
+                var alive = owner is not null && await db.KeyExistsAsync(ClusterKeys.Alive(owner)).ConfigureAwait(false);
+                if (owner is not null && !alive && attempt < 2)
+                {
+                    // A dead owner's inbox may hold messages for this session: it is adopted (drained
+                    // into its sessions) first, by this node or the one already at it; then asked again.
+                    await AdoptOrAwaitAsync(db, owner, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (alive && await RequestReleaseAsync(owner!, clientId, cancellationToken).ConfigureAwait(false))
                 {
                     if ((string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false) == NodeId)
                         break;
                     continue;
                 }
-                // No owner, a dead one, or one that did not answer in time: taken as it is.
+                // No owner, or one that did not answer in time: taken as it is.
                 if ((long)await db.ScriptEvaluateAsync(Scripts.CompareAndSetOwner, [key], [owner ?? "", NodeId]).ConfigureAwait(false) == 1)
                 {
                     if (owner is not null)

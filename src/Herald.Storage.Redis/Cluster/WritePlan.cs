@@ -5,6 +5,9 @@ namespace Herald.Storage.Redis.Cluster;
 /// <summary>A batch of <see cref="WriteOp"/>s turned into the calls of <see cref="RedisWriter"/>'s three phases.</summary>
 internal sealed class WritePlan
 {
+    /// <summary>A stream entry of forwarded messages is cut at about this size: one huge entry would hold Redis up.</summary>
+    private const int MaxEntryBytes = 1 << 20;
+
     private WritePlan(List<PlannedWrite>[] phases) => Phases = phases;
 
     public IReadOnlyList<List<PlannedWrite>> Phases { get; }
@@ -52,6 +55,11 @@ internal sealed class WritePlan
                     if (!forwards.TryGetValue(op.Target, out var entries))
                         forwards.Add(op.Target, entries = new RecordWriter());
                     entries.Bytes((byte[])op.Value!);
+                    if (entries.Length >= MaxEntryBytes)
+                    {
+                        first.Add(InboxBatch(op.Target, entries));
+                        forwards.Remove(op.Target);
+                    }
                     break;
                 case WriteKind.Push:
                     // Not after an adopter: a push to a user went to every node, the adopter among them.
@@ -77,9 +85,12 @@ internal sealed class WritePlan
                 second.Add(new PlannedWrite.Session(node, clientId, last, fenceable: changes.HandedTo is null && !forget, changes.HandedTo, forget));
         }
         foreach (var (target, entries) in forwards)
-            first.Add(new PlannedWrite.Inbox(target, ["b", entries.ToArray()], addressedTo: null, followAdopter: true));
+            first.Add(InboxBatch(target, entries));
         return new WritePlan([first, second, controls]);
     }
+
+    private static PlannedWrite InboxBatch(string target, RecordWriter entries) =>
+        new PlannedWrite.Inbox(target, ["b", entries.ToArray()], addressedTo: null, followAdopter: true);
 
     private static SessionChanges Changes(Dictionary<string, SessionChanges> sessions, string clientId)
     {
