@@ -120,15 +120,20 @@ internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplex
     {
         if (message.Payload.IsEmpty)
         {
-            writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, Value: RedisValue.Null));
+            writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, 0, RedisValue.Null));
             return;
         }
         var record = new RecordWriter();
         Records.WriteMessage(record, message, time);
-        writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, Value: record.ToArray()));
+        var expires = message.ExpiryInterval is { } seconds
+            ? (time.GetUtcNow() - time.GetElapsedTime(message.Timestamp)).AddSeconds(seconds).ToUnixTimeMilliseconds()
+            : 0;
+        writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, expires, record.ToArray()));
     }
 
-    public void RemoveRetained(Message message) => writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, Value: RedisValue.Null));
+    /// <summary>Clears the topic only if what Redis holds there expired too: another node may have set a newer message.</summary>
+    public void RemoveRetained(Message message) =>
+        writer.Enqueue(new WriteOp(WriteKind.RetainedExpired, message.Topic, time.GetUtcNow().ToUnixTimeMilliseconds()));
 
     public void SaveWill(string clientId, ConnectWill? will, DateTimeOffset dueAt) =>
         writer.Enqueue(will is null ? new WriteOp(WriteKind.SessionDelete, clientId, "w") : new WriteOp(WriteKind.SessionSet, clientId, "w", Records.Will(will, dueAt)));

@@ -28,8 +28,11 @@ internal enum WriteKind
     /// <summary>Target: client id; hand it over to the node in Value, after everything recorded for it.</summary>
     Handoff,
 
-    /// <summary>Target: topic; Value: the retained message, or null to clear the topic.</summary>
+    /// <summary>Target: topic; Value: the retained message, or null to clear the topic; Field: when it expires (Unix ms, 0 never).</summary>
     Retained,
+
+    /// <summary>Target: topic; Field: now (Unix ms); clear the topic if the message there expired by then.</summary>
+    RetainedExpired,
 
     /// <summary>Target: node; Value: one forwarded entry (<see cref="Records.WriteForward"/>), sent with the others for that node in one call.</summary>
     Forward,

@@ -46,7 +46,10 @@ internal sealed class WritePlan
                     Changes(sessions, op.Target).HandedTo = op.Value.ToString();
                     break;
                 case WriteKind.Retained:
-                    first.Add(new PlannedWrite.Retained(op.Target, op.Value));
+                    first.Add(new PlannedWrite.Retained(Scripts.SetRetained, op.Target, op.Value.IsNull ? "" : op.Value, op.Field));
+                    break;
+                case WriteKind.RetainedExpired:
+                    first.Add(new PlannedWrite.Retained(Scripts.RemoveExpiredRetained, op.Target, op.Field, default));
                     break;
                 case WriteKind.Route:
                     first.Add(new PlannedWrite.Route(node, op.Target, (bool)op.Value));

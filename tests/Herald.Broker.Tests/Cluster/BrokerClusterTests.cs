@@ -48,6 +48,44 @@ public sealed class BrokerClusterTests
     }
 
     [Fact]
+    public async Task Will_of_a_connected_client_is_given_to_the_cluster_and_taken_back_when_it_leaves()
+    {
+        using var node = new ClusteredTestBroker();
+        var client = await node.ConnectAsync("c1", will: new ConnectWill("wills/c1", "gone"u8.ToArray(), AtLeastOnce, Retain: false));
+
+        var given = Assert.Single(node.Bus.Wills);
+        Assert.Equal(("c1", "wills/c1", "gone"), (given.ClientId, given.Will?.Topic, Encoding.UTF8.GetString(given.Will!.Payload)));
+        client.LoseConnection();
+
+        Assert.Equal([("c1", "wills/c1"), ("c1", null)], node.Bus.Wills.Select(w => (w.ClientId, w.Will?.Topic)));
+    }
+
+    [Fact]
+    public async Task Client_without_a_will_gives_the_cluster_nothing()
+    {
+        using var node = new ClusteredTestBroker();
+        var client = await node.ConnectAsync("c1");
+
+        client.LoseConnection();
+
+        Assert.Empty(node.Bus.Wills);
+    }
+
+    [Fact]
+    public void Retained_message_cleared_through_the_api_is_cleared_on_the_other_nodes_without_being_published()
+    {
+        using var node = new ClusteredTestBroker();
+        node.Broker.Publish(Message.Create("status/a", "on"u8, AtMostOnce, retain: true));
+
+        Assert.True(node.Broker.ClearRetained("status/a"));
+
+        var shared = Assert.Single(node.Bus.SharedRetained);
+        Assert.Equal("status/a", shared.Topic);
+        Assert.True(shared.Payload.IsEmpty);
+        Assert.Single(node.Bus.Forwarded); // the publish only, not the clearing
+    }
+
+    [Fact]
     public async Task Sys_topics_are_not_forwarded_but_reach_local_subscribers()
     {
         using var node = new ClusteredTestBroker(options: new BrokerOptions { SysInterval = TimeSpan.FromSeconds(10) });

@@ -1,5 +1,6 @@
 using Herald.Broker.Cluster;
 using Herald.Broker.Messages;
+using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Tests.Cluster;
 
@@ -16,6 +17,8 @@ internal sealed class FakeClusterBus : IClusterBus
     private readonly List<string> _routesRemoved = [];
     private readonly List<string> _claims = [];
     private readonly List<string> _ended = [];
+    private readonly List<Message> _sharedRetained = [];
+    private readonly List<(string ClientId, ConnectWill? Will)> _wills = [];
 
     public string NodeId => "node-a";
 
@@ -53,6 +56,29 @@ internal sealed class FakeClusterBus : IClusterBus
     public string[] SessionsEnded
     {
         get { lock (_gate) return [.. _ended]; }
+    }
+
+    public Message[] SharedRetained
+    {
+        get { lock (_gate) return [.. _sharedRetained]; }
+    }
+
+    /// <summary>Every will given to the cluster, in order; null once a client's connection ended.</summary>
+    public (string ClientId, ConnectWill? Will)[] Wills
+    {
+        get { lock (_gate) return [.. _wills]; }
+    }
+
+    public void ShareRetained(Message message)
+    {
+        lock (_gate)
+            _sharedRetained.Add(message);
+    }
+
+    public void SaveWill(string clientId, ConnectWill? will)
+    {
+        lock (_gate)
+            _wills.Add((clientId, will));
     }
 
     public ForwardResult Forward(Message message)

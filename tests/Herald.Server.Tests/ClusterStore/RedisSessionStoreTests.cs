@@ -368,7 +368,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task Removed_retained_message_is_gone_from_redis()
+    public async Task Expired_retained_message_removed_is_gone_from_redis()
     {
         var (node, _) = Names();
         var (store, writer) = Open(node);
@@ -377,6 +377,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
         store.SetRetained(message);
         await DurableAsync(writer);
 
+        _time.Advance(TimeSpan.FromSeconds(1)); // the broker removes a retained message once it expired
         store.RemoveRetained(message);
         await DurableAsync(writer);
 
@@ -403,6 +404,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
         storeB.SetRetained(Message.Create(topic, "new"u8, AtMostOnce, retain: true, null, null, _time.GetTimestamp()));
         await DurableAsync(writerB);
 
+        _time.Advance(TimeSpan.FromSeconds(1));
         storeA.RemoveRetained(expiring); // node A's purge of what it still holds
         await DurableAsync(writerA);
 
@@ -464,5 +466,5 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
 
     private static RedisKey SessionsKey(string node) => $"herald:node:{{{node}}}:sessions";
 
-    private static readonly RedisKey RetainedKey = "herald:retained";
+    private static readonly RedisKey RetainedKey = "herald:{retained}";
 }
