@@ -1,4 +1,5 @@
 using Herald.Broker.Messages;
+using Herald.Protocol;
 using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Cluster;
@@ -32,6 +33,12 @@ public interface IClusterBus
     /// none: kept in the cluster so that the node adopting this one, should it die, publishes it.
     /// </summary>
     void SaveWill(string clientId, ConnectWill? will);
+
+    /// <summary>
+    /// Sends a delivery of a session that moved to <paramref name="node"/> on to it (see
+    /// <see cref="Broker.ReleaseSession"/>), after the hand-over of the session there.
+    /// </summary>
+    void Relay(string node, string clientId, Message message, QualityOfService qos, bool retain, int[]? subscriptionIds);
 
     /// <summary>A filter got its first subscriber here (<c>a/+</c> or <c>$share/{name}/{filter}</c>).</summary>
     void RouteAdded(string filter);

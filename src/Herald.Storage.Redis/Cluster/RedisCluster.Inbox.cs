@@ -107,6 +107,12 @@ public sealed partial class RedisCluster
                     OnControl(control.ToString(), entry["id"].ToString(), entry["from"].ToString());
                     continue;
                 }
+                var relay = entry["relay"];
+                if (!relay.IsNull)
+                {
+                    OnRelay(broker, relay.ToString(), (byte[])entry["m"]!);
+                    continue;
+                }
                 var push = entry["push"];
                 if (!push.IsNull)
                 {
@@ -135,6 +141,14 @@ public sealed partial class RedisCluster
             var (cluster, key, ids) = ((RedisCluster, RedisKey, RedisValue[]))state!;
             _ = cluster.AcknowledgeAsync(key, ids);
         }, (this, stream, done.ToArray()));
+    }
+
+    /// <summary>A delivery the node a session left relays to it here; the session takes it once (its handover window).</summary>
+    private void OnRelay(Broker.Broker broker, string clientId, byte[] record)
+    {
+        var delivery = Records.ReadDelivery(0, record, 0, default, _time);
+        if (broker.Sessions.TryGet(clientId, out var session))
+            session.Deliver(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds);
     }
 
     private void OnPush(Broker.Broker broker, string target, byte[] record)

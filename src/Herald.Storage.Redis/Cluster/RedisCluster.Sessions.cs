@@ -100,7 +100,7 @@ public sealed partial class RedisCluster
                 ThreadPool.QueueUserWorkItem(static state =>
                 {
                     var (cluster, clientId, to) = state;
-                    cluster._broker!.ReleaseSession(clientId);
+                    cluster._broker!.ReleaseSession(clientId, relayTo: to);
                     cluster._writer.Enqueue(new WriteOp(WriteKind.Handoff, clientId, Value: to));
                     cluster._writer.Enqueue(new WriteOp(WriteKind.Control, to, "released", clientId));
                     HandedOver(cluster._log, clientId, to);

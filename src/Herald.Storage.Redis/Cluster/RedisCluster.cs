@@ -46,7 +46,10 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     private Broker.Broker? _broker;
     private volatile string[] _members = [];
 
-    private RedisCluster(ConnectionMultiplexer redis, string nodeId, string configuration, TimeProvider time, ILogger log)
+    /// <summary>Bits of a message id below the node's prefix: 2^48 messages per join before ids could repeat.</summary>
+    private const int MessageIdBits = 48;
+
+    private RedisCluster(ConnectionMultiplexer redis, string nodeId, string configuration, TimeProvider time, ILogger log, long joinNumber)
     {
         _redis = redis;
         NodeId = nodeId;
@@ -55,7 +58,8 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         _log = log;
         _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced);
         _matches = new ThreadLocal<RouteMatch>(() => new RouteMatch(nodeId));
-        Store = new RedisSessionStore(_writer, redis, nodeId, time);
+        // The prefix wraps after 2^15 joins; ids need only be unique among the messages of a few seconds.
+        Store = new RedisSessionStore(_writer, redis, nodeId, time, (joinNumber & 0x7FFF) << MessageIdBits);
     }
 
     public string NodeId { get; }
@@ -97,8 +101,8 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         options.SyncTimeout = options.AsyncTimeout = (int)RedisTimeout.TotalMilliseconds;
         options.ConnectTimeout = (int)RedisTimeout.TotalMilliseconds;
         var redis = ConnectionMultiplexer.Connect(options);
-        options.AbortOnConnectFail = false; // from now on, reconnect by itself
-        var cluster = new RedisCluster(redis, nodeId, configuration, time, log);
+        var joinNumber = redis.GetDatabase().StringIncrement(ClusterKeys.Joins);
+        var cluster = new RedisCluster(redis, nodeId, configuration, time, log, joinNumber);
         cluster.TakeOverOwnKeys();
         return cluster;
     }
@@ -130,6 +134,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         var members = message.Retain ? _members : [];
         if (match.Targets.Count == 0 && members.Length <= 1)
             return new ForwardResult(0, null);
+        _broker!.AssignStoreId(message); // its name on every node it reaches
         var sent = 0;
         var record = new RecordWriter();
         foreach (var target in match.Targets)
@@ -150,6 +155,13 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         }
         var elsewhere = match.GroupsElsewhere.Count > 0 ? new HashSet<string>(match.GroupsElsewhere, StringComparer.Ordinal) : null;
         return new ForwardResult(sent, elsewhere);
+    }
+
+    public void Relay(string node, string clientId, Message message, Protocol.QualityOfService qos, bool retain, int[]? subscriptionIds)
+    {
+        _broker!.AssignStoreId(message);
+        var delivery = new Broker.Sessions.QueuedMessage(message, qos, retain, subscriptionIds);
+        _writer.Enqueue(new WriteOp(WriteKind.Relay, node, clientId, Records.Delivery(delivery, _time)));
     }
 
     public void ShareRetained(Message message)

@@ -15,7 +15,8 @@ namespace Herald.Storage.Redis.Cluster;
 /// records, the messages forwarded to other nodes and the acknowledgements held for both keep
 /// one order. Keys: <see cref="ClusterKeys.Session"/> and <see cref="ClusterKeys.Retained"/>.
 /// </summary>
-internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplexer redis, string node, TimeProvider time) : IDurableStore
+/// <param name="firstMessageId">Where this node's message ids start (<see cref="StoredState.LastMessageId"/>): a prefix of its own, so ids are unique in the cluster.</param>
+internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplexer redis, string node, TimeProvider time, long firstMessageId = 0) : IDurableStore
 {
     public bool IsWriting => writer.IsWriting;
 
@@ -32,7 +33,7 @@ internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplex
             if (LoadSession(db, clientId!) is { } session)
                 sessions.Add(session);
         }
-        return new StoredState(sessions, retained, LastMessageId: 0);
+        return new StoredState(sessions, retained, firstMessageId);
     }
 
     public Message ReadRetained(RedisValue value)

@@ -43,6 +43,9 @@ internal enum WriteKind
     /// <summary>Target: node; Field: "user:{name}" or "client:{id}"; Value: the message (<see cref="Records.WriteMessage"/>) to push to those sessions there.</summary>
     Push,
 
+    /// <summary>Target: node; Field: client id; Value: a delivery (<see cref="Records.Delivery"/>) for that client's session, which moved there. Sent, in order, after the hand-over that precedes it.</summary>
+    Relay,
+
     /// <summary>Target: node; Field: request ("release", "released" or "kick"); Value: client id. Sent after everything else of its batch.</summary>
     Control,
 

@@ -2,7 +2,11 @@ using StackExchange.Redis;
 
 namespace Herald.Storage.Redis.Cluster;
 
-/// <summary>A batch of <see cref="WriteOp"/>s turned into the calls of <see cref="RedisWriter"/>'s three phases.</summary>
+/// <summary>
+/// A batch of <see cref="WriteOp"/>s turned into the calls of <see cref="RedisWriter"/>'s three
+/// phases. Controls and relays share the third, in the order they were queued, so the deliveries a
+/// node relays for a session it gave up reach the new node after its "released".
+/// </summary>
 internal sealed class WritePlan
 {
     /// <summary>A stream entry of forwarded messages is cut at about this size: one huge entry would hold Redis up.</summary>
@@ -67,6 +71,9 @@ internal sealed class WritePlan
                 case WriteKind.Push:
                     // Not after an adopter: a push to a user went to every node, the adopter among them.
                     first.Add(new PlannedWrite.Inbox(op.Target, ["push", op.Field, "m", op.Value], addressedTo: null, followAdopter: false));
+                    break;
+                case WriteKind.Relay:
+                    controls.Add(new PlannedWrite.Inbox(op.Target, ["relay", op.Field, "m", op.Value], addressedTo: null, followAdopter: true));
                     break;
                 case WriteKind.Control:
                     controls.Add(new PlannedWrite.Inbox(op.Target, ["c", op.Field, "id", op.Value, "from", node], addressedTo: null, followAdopter: false));

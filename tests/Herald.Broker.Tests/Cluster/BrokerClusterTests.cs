@@ -282,6 +282,58 @@ public sealed class BrokerClusterTests
     }
 
     [Fact]
+    public async Task Session_released_to_another_node_relays_what_still_reaches_it_here_for_a_while()
+    {
+        using var node = new ClusteredTestBroker();
+        var client = await node.Connect5Async("c1", sessionExpiry: 300);
+        await node.SubscribeAsync(client, "a/#", AtLeastOnce);
+
+        node.Broker.ReleaseSession("c1", relayTo: "node-b");
+        node.Broker.Publish(Message.Create("a/1", "moving"u8, ExactlyOnce, retain: false));
+
+        var relayed = Assert.Single(node.Bus.Relayed);
+        Assert.Equal(("node-b", "c1", "a/1", AtLeastOnce), (relayed.Node, relayed.ClientId, relayed.Message.Topic, relayed.QoS));
+        Assert.Empty(node.Bus.RoutesRemoved); // the other nodes still route here until the new node's routes are known
+        node.Time.Advance(Broker.RelayWindow);
+
+        Assert.Equal(["a/#"], node.Bus.RoutesRemoved);
+        node.Broker.Publish(Message.Create("a/2", "late"u8, AtLeastOnce, retain: false));
+        Assert.Single(node.Bus.Relayed);
+    }
+
+    [Fact]
+    public async Task Clean_session_released_to_another_node_relays_nothing()
+    {
+        using var node = new ClusteredTestBroker();
+        var client = await node.Connect5Async("c1");
+        await node.SubscribeAsync(client, "a/#", AtLeastOnce);
+
+        node.Broker.ReleaseSession("c1", relayTo: "node-b");
+        node.Broker.Publish(Message.Create("a/1", "gone"u8, AtLeastOnce, retain: false));
+
+        Assert.Empty(node.Bus.Relayed);
+        Assert.Equal(["a/#"], node.Bus.RoutesRemoved);
+    }
+
+    [Fact]
+    [Trait("Spec", "MQTT-4.3.3-1")]
+    public async Task Adopted_session_takes_a_message_once_when_it_comes_both_straight_and_relayed()
+    {
+        using var node = new ClusteredTestBroker();
+        node.Broker.AdoptSession(new StoredSession("c1", 300, null, node.Time.GetUtcNow(), [(new TopicSubscription("a/#", ExactlyOnce), null)], [], [], null));
+        var message = Message.Create("a/1", "once"u8, ExactlyOnce, retain: false);
+        node.Broker.AssignStoreId(message);
+
+        node.Broker.DeliverForwarded(message, MatchScope.Forwarded(ordinary: true, null));
+        node.SessionOf("c1").Deliver(message, ExactlyOnce, retain: false); // the same message relayed by the node it left
+
+        Assert.Equal(1, node.SessionOf("c1").QueuedCount);
+        node.Time.Advance(Session.HandoverWindow + TimeSpan.FromSeconds(1));
+        node.SessionOf("c1").Deliver(message, ExactlyOnce, retain: false); // long after: a new delivery
+        Assert.Equal(2, node.SessionOf("c1").QueuedCount);
+    }
+
+    [Fact]
     [Trait("Spec", "MQTT-3.1.4-3")]
     public async Task Released_session_disconnects_its_mqtt5_client_with_session_taken_over_and_publishes_its_will()
     {

@@ -1,5 +1,6 @@
 using Herald.Broker.Cluster;
 using Herald.Broker.Messages;
+using Herald.Protocol;
 using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Tests.Cluster;
@@ -18,6 +19,7 @@ internal sealed class FakeClusterBus : IClusterBus
     private readonly List<string> _claims = [];
     private readonly List<string> _ended = [];
     private readonly List<Message> _sharedRetained = [];
+    private readonly List<(string Node, string ClientId, Message Message, QualityOfService QoS)> _relayed = [];
     private readonly List<(string ClientId, ConnectWill? Will)> _wills = [];
 
     public string NodeId => "node-a";
@@ -67,6 +69,18 @@ internal sealed class FakeClusterBus : IClusterBus
     public (string ClientId, ConnectWill? Will)[] Wills
     {
         get { lock (_gate) return [.. _wills]; }
+    }
+
+    /// <summary>Deliveries relayed to the node a session moved to, in order.</summary>
+    public (string Node, string ClientId, Message Message, QualityOfService QoS)[] Relayed
+    {
+        get { lock (_gate) return [.. _relayed]; }
+    }
+
+    public void Relay(string node, string clientId, Message message, QualityOfService qos, bool retain, int[]? subscriptionIds)
+    {
+        lock (_gate)
+            _relayed.Add((node, clientId, message, qos));
     }
 
     public void ShareRetained(Message message)
