@@ -147,8 +147,13 @@ public sealed partial class RedisCluster
     private void OnRelay(Broker.Broker broker, string clientId, byte[] record)
     {
         var delivery = Records.ReadDelivery(0, record, 0, default, _time);
-        if (broker.Sessions.TryGet(clientId, out var session))
-            session.Deliver(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds);
+        lock (_relayGate)
+        {
+            if (_claiming.TryGetValue(clientId, out var waiting))
+                waiting.Add(delivery);
+            else if (broker.Sessions.TryGet(clientId, out var session))
+                session.Deliver(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds);
+        }
     }
 
     private void OnPush(Broker.Broker broker, string target, byte[] record)
