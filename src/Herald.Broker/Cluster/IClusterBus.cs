@@ -53,6 +53,12 @@ public interface IClusterBus
     /// </summary>
     ValueTask<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The CONNECT a claim was made for is accepted or refused. Every <see cref="ClaimAsync"/> is
+    /// followed by this; another node that asked for the client id meanwhile gets it now.
+    /// </summary>
+    void EndClaim(string clientId);
+
     /// <summary>The session of <paramref name="clientId"/> ended here: the client id belongs to no node now.</summary>
     void SessionEnded(string clientId);
 }

@@ -139,20 +139,35 @@ internal static class ConnectHandler
             connection.Refuse(verdict.Reason == ReasonCode.ContinueAuthentication ? ReasonCode.NotAuthorized : verdict.Reason, attempt.ClientId);
             return;
         }
-        if (connection.Broker.Cluster is { } cluster)
+        if (connection.Broker.Cluster is not { } cluster)
         {
-            // [MQTT-3.1.4-2] across the cluster too: the node holding the client id lets it go first.
-            var claim = await cluster.ClaimAsync(attempt.ClientId, connection.Closing);
+            Accept(connection, attempt, verdict.AuthenticationData);
+            return;
+        }
+        // [MQTT-3.1.4-2] across the cluster too: the node holding the client id lets it go first.
+        var claim = await cluster.ClaimAsync(attempt.ClientId, connection.Closing);
+        try
+        {
             if (connection.IsClosed)
                 return;
-            if (claim == ClaimResult.Unreachable && !packet.CleanSession && !connection.Broker.Sessions.TryGet(attempt.ClientId, out _))
-            {
-                // Its session may be on another node, which cannot be asked: better refused than started empty.
-                connection.Refuse(ReasonCode.ServerUnavailable, attempt.ClientId);
-                return;
-            }
+            if (claim == ClaimResult.Contended)
+                connection.Refuse(ReasonCode.ServerBusy, attempt.ClientId);
+            else if (claim == ClaimResult.Unreachable && !packet.CleanSession && !connection.Broker.Sessions.TryGet(attempt.ClientId, out _))
+                connection.Refuse(ReasonCode.ServerUnavailable, attempt.ClientId); // its session may be on another node, which cannot be asked
+            else
+                Accept(connection, attempt, verdict.AuthenticationData);
         }
-        var sessionPresent = Open(connection, attempt, verdict.AuthenticationData);
+        finally
+        {
+            cluster.EndClaim(attempt.ClientId);
+        }
+    }
+
+    /// <summary>Opens the session, hands the will to the cluster, applies the automatic subscriptions and logs the connect.</summary>
+    private static void Accept(ClientConnection connection, ConnectAttempt attempt, byte[]? authenticationData)
+    {
+        var packet = attempt.Packet;
+        var sessionPresent = Open(connection, attempt, authenticationData);
         if (packet.Will is { } given && connection.Broker.Cluster is { } bus)
         {
             // Flagged first: a close from now on clears it; one that came before is caught below.

@@ -149,7 +149,7 @@ public sealed partial class RedisCluster
         var delivery = Records.ReadDelivery(0, record, 0, default, _time);
         lock (_relayGate)
         {
-            if (_claiming.TryGetValue(clientId, out var waiting))
+            if (_claiming.TryGetValue(clientId, out var claiming) && claiming.Waiting is { } waiting)
                 waiting.Add(delivery);
             else if (broker.Sessions.TryGet(clientId, out var session))
                 session.Deliver(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds);

@@ -20,10 +20,11 @@ public sealed partial class RedisCluster
 
     /// <summary>
     /// Guards <see cref="_claiming"/>: a delivery relayed for a client id this node is claiming
-    /// waits there until its session is loaded, and is delivered in its turn.
+    /// waits there until its session is loaded, and is delivered in its turn; a hand-over asked
+    /// for while a CONNECT of the id is under way here waits for it to be done.
     /// </summary>
     private readonly Lock _relayGate = new();
-    private readonly Dictionary<string, List<Broker.Persistence.StoredDelivery>> _claiming = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ClaimState> _claiming = new(StringComparer.Ordinal);
 
     public async ValueTask<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken)
     {
@@ -32,14 +33,23 @@ public sealed partial class RedisCluster
         var db = _redis.GetDatabase();
         var key = ClusterKeys.Session(clientId);
         lock (_relayGate)
-            _claiming[clientId] = [];
+        {
+            if (_claiming.TryGetValue(clientId, out var other))
+                other.Claims++;
+            else
+                _claiming.Add(clientId, new ClaimState());
+        }
         try
         {
-            for (var attempt = 0; attempt < 3; attempt++)
+            var owned = false;
+            for (var attempt = 0; attempt < 3 && !owned; attempt++)
             {
                 var owner = (string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false);
                 if (owner == NodeId)
+                {
+                    owned = true;
                     break;
+                }
                 var alive = owner is not null && await db.KeyExistsAsync(ClusterKeys.Alive(owner)).ConfigureAwait(false);
                 if (owner is not null && !alive && attempt < 2)
                 {
@@ -50,18 +60,19 @@ public sealed partial class RedisCluster
                 }
                 if (alive && await RequestReleaseAsync(owner!, clientId, cancellationToken).ConfigureAwait(false))
                 {
-                    if ((string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false) == NodeId)
-                        break;
+                    owned = (string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false) == NodeId;
                     continue;
                 }
                 // No owner, or one that did not answer in time: taken as it is.
                 if ((long)await db.ScriptEvaluateAsync(Scripts.CompareAndSetOwner, [key], [owner ?? "", NodeId]).ConfigureAwait(false) == 1)
                 {
+                    owned = true;
                     if (owner is not null)
                         TookOver(_log, clientId, owner);
-                    break;
                 }
             }
+            if (!owned)
+                return ClaimResult.Contended;
             await db.SetAddAsync(ClusterKeys.Sessions(NodeId), clientId).ConfigureAwait(false);
             var stored = _broker!.Sessions.TryGet(clientId, out _) ? null : Load(db, clientId);
             lock (_relayGate)
@@ -69,11 +80,13 @@ public sealed partial class RedisCluster
                 if (stored is not null)
                     _broker.AdoptSession(stored);
                 // What the node it left relayed while it was being loaded, in the order relayed.
+                var state = _claiming[clientId];
                 if (_broker.Sessions.TryGet(clientId, out var session))
                 {
-                    foreach (var relayed in _claiming[clientId])
+                    foreach (var relayed in state.Waiting ?? [])
                         session.Deliver(relayed.Message, relayed.QoS, relayed.Retain, relayed.SubscriptionIds);
                 }
+                state.Waiting = null;
             }
             return ClaimResult.Claimed;
         }
@@ -82,11 +95,20 @@ public sealed partial class RedisCluster
             ClaimFailed(_log, clientId, e.Message);
             return ClaimResult.Unreachable;
         }
-        finally
+    }
+
+    public void EndClaim(string clientId)
+    {
+        string? releaseTo;
+        lock (_relayGate)
         {
-            lock (_relayGate)
-                _claiming.Remove(clientId);
+            if (!_claiming.TryGetValue(clientId, out var state) || --state.Claims > 0)
+                return;
+            _claiming.Remove(clientId);
+            releaseTo = state.ReleaseTo;
         }
+        if (releaseTo is not null)
+            Release(clientId, releaseTo);
     }
 
     public void SessionEnded(string clientId) => _writer.Enqueue(new WriteOp(WriteKind.Forget, clientId));
@@ -120,15 +142,17 @@ public sealed partial class RedisCluster
         switch (request)
         {
             case "release":
-                // Off the inbox reader: closing the connection publishes its will, which may be forwarded.
-                ThreadPool.QueueUserWorkItem(static state =>
+                lock (_relayGate)
                 {
-                    var (cluster, clientId, to) = state;
-                    cluster._broker!.ReleaseSession(clientId, relayTo: to);
-                    cluster._writer.Enqueue(new WriteOp(WriteKind.Handoff, clientId, Value: to));
-                    cluster._writer.Enqueue(new WriteOp(WriteKind.Control, to, "released", clientId));
-                    HandedOver(cluster._log, clientId, to);
-                }, (this, clientId, from), preferLocal: false);
+                    // A CONNECT of this client id is under way here: the other node gets it once that is done.
+                    if (_claiming.TryGetValue(clientId, out var claiming))
+                    {
+                        claiming.ReleaseTo = from;
+                        return;
+                    }
+                }
+                // Off the inbox reader: closing the connection publishes its will, which may be forwarded.
+                ThreadPool.QueueUserWorkItem(static state => state.cluster.Release(state.clientId, state.from), (cluster: this, clientId, from), preferLocal: false);
                 break;
             case "kick":
                 _broker!.Kick(clientId);
@@ -138,6 +162,15 @@ public sealed partial class RedisCluster
                     released.TrySetResult();
                 break;
         }
+    }
+
+    /// <summary>Lets the client id go to <paramref name="to"/>: its client is disconnected here, its session written and handed over, and the node told.</summary>
+    private void Release(string clientId, string to)
+    {
+        _broker!.ReleaseSession(clientId, relayTo: to);
+        _writer.Enqueue(new WriteOp(WriteKind.Handoff, clientId, Value: to));
+        _writer.Enqueue(new WriteOp(WriteKind.Control, to, "released", clientId));
+        HandedOver(_log, clientId, to);
     }
 
     private bool HasLocalSession(string clientId) => _broker is { } broker && broker.Sessions.TryGet(clientId, out _);

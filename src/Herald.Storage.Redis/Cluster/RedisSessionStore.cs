@@ -126,15 +126,20 @@ internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplex
         }
         var record = new RecordWriter();
         Records.WriteMessage(record, message, time);
-        var expires = message.ExpiryInterval is { } seconds
-            ? (time.GetUtcNow() - time.GetElapsedTime(message.Timestamp)).AddSeconds(seconds).ToUnixTimeMilliseconds()
-            : 0;
-        writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, expires, record.ToArray()));
+        writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, ExpiresAt(message) ?? 0, record.ToArray()));
     }
 
-    /// <summary>Clears the topic only if what Redis holds there expired too: another node may have set a newer message.</summary>
-    public void RemoveRetained(Message message) =>
-        writer.Enqueue(new WriteOp(WriteKind.RetainedExpired, message.Topic, time.GetUtcNow().ToUnixTimeMilliseconds()));
+    /// <summary>Clears the topic only if Redis still holds this message there: another node may have set a newer one.</summary>
+    public void RemoveRetained(Message message)
+    {
+        if (ExpiresAt(message) is { } expired)
+            writer.Enqueue(new WriteOp(WriteKind.RetainedExpired, message.Topic, expired));
+    }
+
+    /// <summary>When the message expires, Unix ms; null when it does not.</summary>
+    private long? ExpiresAt(Message message) => message.ExpiryInterval is { } seconds
+        ? (time.GetUtcNow() - time.GetElapsedTime(message.Timestamp)).AddSeconds(seconds).ToUnixTimeMilliseconds()
+        : null;
 
     public void SaveWill(string clientId, ConnectWill? will, DateTimeOffset dueAt) =>
         writer.Enqueue(will is null ? new WriteOp(WriteKind.SessionDelete, clientId, "w") : new WriteOp(WriteKind.SessionSet, clientId, "w", Records.Will(will, dueAt)));

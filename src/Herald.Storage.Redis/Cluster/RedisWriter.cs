@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -22,8 +23,15 @@ internal sealed partial class RedisWriter : IAsyncDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>At shutdown, how long the writer waits for an atomic group still being recorded before it writes without it.</summary>
+    private static readonly TimeSpan OpenGroupGrace = TimeSpan.FromSeconds(1);
+
     [ThreadStatic]
-    private static AtomicGroup? t_group;
+    private static RedisWriter? t_groupWriter; // the writer of this thread's open atomic group
+    [ThreadStatic]
+    private static int t_groupDepth;
+    [ThreadStatic]
+    private static bool t_groupBegun; // its begin marker is queued (with its first change)
 
     private readonly IConnectionMultiplexer _redis;
     private readonly string _node;
@@ -56,36 +64,45 @@ internal sealed partial class RedisWriter : IAsyncDisposable
 
     public void Enqueue(in WriteOp op)
     {
-        if (t_group is { Writer: var writer } group && writer == this)
-        {
-            group.Ops.Add(op);
-            return;
-        }
         lock (_gate)
+        {
+            if (t_groupWriter == this && !t_groupBegun)
+            {
+                t_groupBegun = true;
+                _pending.Add(new WriteOp(WriteKind.GroupBegin, "", Value: Environment.CurrentManagedThreadId));
+            }
             _pending.Add(op);
+        }
         Wake();
     }
 
     public void WhenDurable(Action<object?> callback, object? state) => Enqueue(new WriteOp(WriteKind.Callback, "", Callback: callback, State: state));
 
-    /// <summary>What this thread records until <see cref="EndAtomic"/> enters the queue at once, never split between batches.</summary>
+    /// <summary>
+    /// What this thread records until <see cref="EndAtomic"/> is never split between batches: the
+    /// writer does not write while a group that began in its batch is open, as the SQLite store
+    /// does. Changes keep their place in the queue, so what other threads record meanwhile (a
+    /// session sending the delivery this group queued) still comes after them. A group costs
+    /// nothing until it records something.
+    /// </summary>
     public void BeginAtomic()
     {
-        if (t_group is null)
-            t_group = new AtomicGroup(this);
-        if (t_group.Writer == this)
-            t_group.Depth++;
+        if (t_groupDepth == 0)
+            t_groupWriter = this;
+        if (t_groupWriter == this)
+            t_groupDepth++;
     }
 
     public void EndAtomic()
     {
-        if (t_group is not { } group || group.Writer != this || --group.Depth > 0)
+        if (t_groupWriter != this || --t_groupDepth > 0)
             return;
-        t_group = null;
-        if (group.Ops.Count == 0)
+        t_groupWriter = null;
+        if (!t_groupBegun)
             return;
+        t_groupBegun = false;
         lock (_gate)
-            _pending.AddRange(group.Ops);
+            _pending.Add(new WriteOp(WriteKind.GroupEnd, "", Value: Environment.CurrentManagedThreadId));
         Wake();
     }
 
@@ -107,6 +124,9 @@ internal sealed partial class RedisWriter : IAsyncDisposable
 
     private async Task RunAsync()
     {
+        var batch = new List<WriteOp>();
+        var openGroups = new HashSet<long>();
+        long waitingSince = 0;
         while (true)
         {
             if (!_disposing)
@@ -121,21 +141,40 @@ internal sealed partial class RedisWriter : IAsyncDisposable
                 }
             }
             Volatile.Write(ref _wakeRequested, 0);
-            List<WriteOp> batch;
+            List<WriteOp> taken;
             lock (_gate)
             {
-                batch = _pending;
+                taken = _pending;
                 _pending = [];
             }
-            if (batch.Count == 0)
+            foreach (var op in taken)
             {
+                if (op.Kind == WriteKind.GroupBegin)
+                    openGroups.Add((long)op.Value);
+                else if (op.Kind == WriteKind.GroupEnd)
+                    openGroups.Remove((long)op.Value);
+                else
+                    batch.Add(op);
+            }
+            if (batch.Count == 0 && _disposing)
+                return;
+            var groupStillOpen = openGroups.Count > 0
+                && !(_disposing && waitingSince != 0 && Stopwatch.GetElapsedTime(waitingSince) > OpenGroupGrace);
+            if (batch.Count == 0 || groupStillOpen)
+            {
+                waitingSince = waitingSince == 0 ? Stopwatch.GetTimestamp() : waitingSince;
                 if (_disposing)
-                    return;
+                    await Task.Delay(10).ConfigureAwait(false);
                 continue;
             }
-            if (!await CommitAsync(batch).ConfigureAwait(false))
+            waitingSince = 0;
+            openGroups.Clear();
+            var committed = await CommitAsync(batch).ConfigureAwait(false);
+            var done = batch;
+            batch = [];
+            if (!committed)
                 return; // stopping with Redis away: what is left is lost with the process, as acknowledgements were never sent
-            foreach (var op in batch)
+            foreach (var op in done)
             {
                 if (op.Kind == WriteKind.Callback)
                 {
@@ -214,14 +253,6 @@ internal sealed partial class RedisWriter : IAsyncDisposable
                 left.Add(next);
         }
         return left;
-    }
-
-    /// <summary>Ops recorded on one thread between <see cref="BeginAtomic"/> and <see cref="EndAtomic"/>.</summary>
-    private sealed class AtomicGroup(RedisWriter writer)
-    {
-        public RedisWriter Writer { get; } = writer;
-        public int Depth { get; set; }
-        public List<WriteOp> Ops { get; } = [];
     }
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Critical,

@@ -55,12 +55,13 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// Clears topic ARGV[1] if the retained message now there expired by ARGV[2] (Unix ms): a node
-    /// purging its expired copy must not delete a newer message another node set meanwhile.
+    /// Clears topic ARGV[1] if the retained message there is still the one that expires at ARGV[2]
+    /// (Unix ms; within a second, as nodes rebuild it from the time the message was received): a
+    /// node purging its expired copy must not delete a newer message another node set meanwhile.
     /// </summary>
     public const string RemoveExpiredRetained = """
         local due = redis.call('HGET', KEYS[2], ARGV[1])
-        if due and tonumber(due) <= tonumber(ARGV[2]) then
+        if due and math.abs(tonumber(due) - tonumber(ARGV[2])) < 1000 then
           redis.call('HDEL', KEYS[1], ARGV[1])
           redis.call('HDEL', KEYS[2], ARGV[1])
           return 1

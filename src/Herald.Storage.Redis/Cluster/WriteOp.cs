@@ -31,7 +31,7 @@ internal enum WriteKind
     /// <summary>Target: topic; Value: the retained message, or null to clear the topic; Field: when it expires (Unix ms, 0 never).</summary>
     Retained,
 
-    /// <summary>Target: topic; Field: now (Unix ms); clear the topic if the message there expired by then.</summary>
+    /// <summary>Target: topic; Field: when the expired message expired (Unix ms); clear the topic if that message is still there.</summary>
     RetainedExpired,
 
     /// <summary>Target: node; Value: one forwarded entry (<see cref="Records.WriteForward"/>), sent with the others for that node in one call.</summary>
@@ -51,4 +51,10 @@ internal enum WriteKind
 
     /// <summary>Runs Callback(State) once everything before it is written.</summary>
     Callback,
+
+    /// <summary>Value: a thread id; its atomic group begins (see <see cref="RedisWriter.BeginAtomic"/>).</summary>
+    GroupBegin,
+
+    /// <summary>Value: a thread id; its atomic group ended.</summary>
+    GroupEnd,
 }

@@ -477,6 +477,33 @@ public sealed class BrokerClusterTests
     }
 
     [Theory]
+    [InlineData(ProtocolVersion.V311, (byte)ConnectReturnCode.ServerUnavailable)]
+    [InlineData(ProtocolVersion.V500, (byte)ReasonCode.ServerBusy)]
+    public async Task Client_id_contended_by_other_nodes_is_refused_server_busy(ProtocolVersion version, byte expected)
+    {
+        using var node = new ClusteredTestBroker();
+        node.Bus.ClaimResult = ClaimResult.Contended;
+        var client = node.Open();
+
+        var connAck = await client.ConnectAsync(new ConnectPacket { ClientId = "c1", CleanSession = true, Version = version });
+
+        Assert.Equal(expected, version == ProtocolVersion.V500 ? (byte)connAck.Reason : (byte)connAck.ReturnCode);
+        Assert.True(client.IsClosed);
+        Assert.Equal(["c1"], node.Bus.ClaimsEnded);
+    }
+
+    [Fact]
+    public async Task Every_claim_is_ended_once_the_connect_is_accepted()
+    {
+        using var node = new ClusteredTestBroker();
+
+        await node.ConnectAsync("c1");
+
+        Assert.Equal(["c1"], node.Bus.Claims);
+        Assert.Equal(["c1"], node.Bus.ClaimsEnded);
+    }
+
+    [Theory]
     [InlineData(ProtocolVersion.V500, (byte)ReasonCode.ServerUnavailable)]
     [InlineData(ProtocolVersion.V311, (byte)ConnectReturnCode.ServerUnavailable)]
     public async Task Unreachable_cluster_refuses_a_session_that_may_be_on_another_node(ProtocolVersion version, byte expected)

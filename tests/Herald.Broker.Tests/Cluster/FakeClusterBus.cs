@@ -18,6 +18,7 @@ internal sealed class FakeClusterBus : IClusterBus
     private readonly List<string> _routesRemoved = [];
     private readonly List<string> _claims = [];
     private readonly List<string> _ended = [];
+    private readonly List<string> _claimsEnded = [];
     private readonly List<Message> _sharedRetained = [];
     private readonly List<(string Node, string ClientId, Message Message, QualityOfService QoS)> _relayed = [];
     private readonly List<(string ClientId, ConnectWill? Will)> _wills = [];
@@ -119,6 +120,18 @@ internal sealed class FakeClusterBus : IClusterBus
         lock (_gate)
             _claims.Add(clientId);
         return PendingClaim is { } pending ? new ValueTask<ClaimResult>(pending.Task) : ValueTask.FromResult(ClaimResult);
+    }
+
+    /// <summary>Claims ended (the CONNECT accepted or refused), in order.</summary>
+    public string[] ClaimsEnded
+    {
+        get { lock (_gate) return [.. _claimsEnded]; }
+    }
+
+    public void EndClaim(string clientId)
+    {
+        lock (_gate)
+            _claimsEnded.Add(clientId);
     }
 
     public void SessionEnded(string clientId)
