@@ -34,6 +34,7 @@ public sealed partial class Broker : IDisposable
     private long _lastMessageId;
     private volatile AclPolicy _acl = AclPolicy.Empty;
     private volatile BanList _bans = BanList.Empty;
+    private readonly ConcurrentDictionary<string, Session> _relaying = new(StringComparer.Ordinal); // sessions given up to another node, still relaying (see ReleaseSession)
 
     public Broker(
         BrokerOptions options,
@@ -373,10 +374,21 @@ public sealed partial class Broker : IDisposable
         {
             if (Sessions.TryGet(stored.ClientId, out _))
                 return;
+            StopRelaying(stored.ClientId);
             RestoreSessions([stored]);
             if (Sessions.TryGet(stored.ClientId, out var adopted))
-                adopted.OpenHandoverWindow();
+                adopted.OpenHandoverWindow(stored.RecentMessageIds);
         }
+    }
+
+    /// <summary>
+    /// A delivery another node relayed for <paramref name="clientId"/>: to its session here, or,
+    /// if the session moved on again, on to where it went; dropped when neither is here.
+    /// </summary>
+    public void DeliverRelayed(string clientId, Message message, QualityOfService qos, bool retain, int[]? subscriptionIds)
+    {
+        if (Sessions.TryGet(clientId, out var session) || _relaying.TryGetValue(clientId, out session))
+            session.Deliver(message, qos, retain, subscriptionIds);
     }
 
     /// <summary>
@@ -387,7 +399,8 @@ public sealed partial class Broker : IDisposable
     /// <see cref="RelayWindow"/>, sending what they match to that node, until every node routes
     /// there: a message on its way here while the routes move still reaches the session.
     /// </summary>
-    public void ReleaseSession(string clientId, string? relayTo = null)
+    /// <returns>The ids of the messages the session took lately, for the new node to take each of them once only.</returns>
+    public IReadOnlyCollection<long> ReleaseSession(string clientId, string? relayTo = null)
     {
         while (true)
         {
@@ -395,20 +408,23 @@ public sealed partial class Broker : IDisposable
             lock (SessionsGate)
             {
                 if (!Sessions.TryGet(clientId, out var session))
-                    return;
+                    return [];
                 connection = session.Connection;
                 if (connection is null)
                 {
                     Sessions.Remove(session);
                     SessionsByUser.Move(session, session.Username, null);
+                    var recent = session.RecentMessageIds();
                     if (relayTo is not null && session.IsPersistent)
                     {
-                        session.Relay(relayTo, RelayWindow, RemoveSubscriptions);
-                        return;
+                        StopRelaying(clientId);
+                        _relaying[clientId] = session;
+                        session.Relay(relayTo, RelayWindow, EndRelay);
+                        return recent;
                     }
                     session.Unload();
                     RemoveSubscriptions(session);
-                    return;
+                    return recent;
                 }
             }
             connection.Close(DisconnectReason.SessionTakenOver); // outside the lock: its will is published
@@ -417,6 +433,19 @@ public sealed partial class Broker : IDisposable
 
     /// <summary>How long a session given up to another node keeps relaying what reaches it here; see <see cref="ReleaseSession"/>.</summary>
     public static readonly TimeSpan RelayWindow = TimeSpan.FromSeconds(3);
+
+    private void EndRelay(Session session)
+    {
+        _relaying.TryRemove(new KeyValuePair<string, Session>(session.ClientId, session));
+        RemoveSubscriptions(session);
+    }
+
+    /// <summary>The session came back here: one that still relays to where it went stops now, or it would send this session's messages away.</summary>
+    private void StopRelaying(string clientId)
+    {
+        if (_relaying.TryRemove(clientId, out var relaying))
+            relaying.StopRelay();
+    }
 
     private void RemoveSubscriptions(Session session)
     {
@@ -461,6 +490,7 @@ public sealed partial class Broker : IDisposable
 
     internal Session CreateSession(string clientId, uint expiryInterval)
     {
+        StopRelaying(clientId);
         var session = new Session(this, clientId, expiryInterval);
         Sessions.Add(session);
         return session;

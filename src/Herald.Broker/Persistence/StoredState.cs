@@ -17,7 +17,11 @@ public sealed record StoredSession(
     IReadOnlyList<(TopicSubscription Request, int? SubscriptionId)> Subscriptions,
     IReadOnlyList<StoredDelivery> Deliveries,
     IReadOnlyList<ushort> IncomingQos2,
-    StoredWill? Will);
+    StoredWill? Will)
+{
+    /// <summary>In a cluster, the ids of messages the session took lately on the node it left (see <see cref="Broker.ReleaseSession"/>).</summary>
+    public IReadOnlyCollection<long>? RecentMessageIds { get; init; }
+}
 
 /// <summary>
 /// A queued delivery (packet id 0) or one in flight awaiting <see cref="State"/>'s acknowledgement;

@@ -43,6 +43,7 @@ public sealed partial class Session
     private string? _username; // of the client that last connected, for the ACL
     private string? _relayTo; // the node this session moved to, while it relays there (see Relay)
     private ITimer? _relayTimer;
+    private Action<Session>? _relayDone;
     private HashSet<long>? _handoverSeen; // ids of messages taken while copies may come twice (see OpenHandoverWindow)
     private long _handoverStarted;
 
@@ -372,16 +373,37 @@ public sealed partial class Session
         {
             Unload();
             _relayTo = node;
-            _relayTimer = _broker.Time.CreateTimer(static s =>
-            {
-                var (session, done) = ((Session, Action<Session>))s!;
-                lock (session._gate)
-                {
-                    session._relayTo = null;
-                    session._relayTimer?.Dispose();
-                }
-                done(session);
-            }, (this, done), window, Timeout.InfiniteTimeSpan);
+            _relayDone = done;
+            _relayTimer = _broker.Time.CreateTimer(static s => ((Session)s!).StopRelay(), this, window, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Ends the relay (its window passed, or the session came back): its subscriptions go.</summary>
+    internal void StopRelay()
+    {
+        Action<Session>? done;
+        lock (_gate)
+        {
+            _relayTo = null;
+            _relayTimer?.Dispose();
+            done = _relayDone;
+            _relayDone = null;
+        }
+        done?.Invoke(this);
+    }
+
+    /// <summary>The ids of messages queued, in flight, or taken during the handover window: what a new node must not take again.</summary>
+    internal IReadOnlyCollection<long> RecentMessageIds()
+    {
+        lock (_gate)
+        {
+            var ids = new HashSet<long>(_handoverSeen ?? []);
+            foreach (var queued in _queue)
+                ids.Add(queued.Message.StoreId);
+            foreach (var (_, entry) in _inflight.Entries)
+                ids.Add(entry.Delivery.Message.StoreId);
+            ids.Remove(0);
+            return ids;
         }
     }
 
@@ -394,11 +416,17 @@ public sealed partial class Session
     /// <summary>The most message ids a handover window keeps; past it, copies are no longer told apart.</summary>
     private const int HandoverIds = 100_000;
 
-    internal void OpenHandoverWindow()
+    /// <param name="recent">Ids the node it came from had taken lately; with those of its restored messages, taken already.</param>
+    internal void OpenHandoverWindow(IReadOnlyCollection<long>? recent)
     {
         lock (_gate)
         {
-            _handoverSeen = [];
+            _handoverSeen = [.. recent ?? []];
+            foreach (var queued in _queue)
+                _handoverSeen.Add(queued.Message.StoreId);
+            foreach (var (_, entry) in _inflight.Entries)
+                _handoverSeen.Add(entry.Delivery.Message.StoreId);
+            _handoverSeen.Remove(0);
             _handoverStarted = _broker.Time.GetTimestamp();
         }
     }

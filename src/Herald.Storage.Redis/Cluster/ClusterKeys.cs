@@ -21,7 +21,7 @@ internal static class ClusterKeys
     /// <summary>Counter: every node that joins takes the next number, the prefix of its message ids.</summary>
     public static readonly RedisKey Joins = "herald:cluster:joins";
 
-    /// <summary>Route changes, "+node filter" / "-node filter" / "!node" (a node left).</summary>
+    /// <summary>Route changes: a node's batch of them (see <see cref="PlannedWrite.Routes"/>), or "!node" (a node left).</summary>
     public static readonly RedisChannel RouteChanges = RedisChannel.Literal("herald:cluster:routes");
 
     /// <summary>String with a time to live, renewed every second while the node runs.</summary>

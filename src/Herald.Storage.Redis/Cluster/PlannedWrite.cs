@@ -43,17 +43,19 @@ internal abstract class PlannedWrite
             db.ScriptEvaluateAsync(script, [ClusterKeys.Retained, ClusterKeys.RetainedExpiry], second.IsNull ? [topic, first] : [topic, first, second]);
     }
 
-    /// <summary>A filter added to or removed from this node's routes, and the change announced.</summary>
-    public sealed class Route(string node, string filter, bool added) : PlannedWrite
+    /// <summary>
+    /// A batch's route changes ("+filter", "-filter" in order) applied to this node's routes and
+    /// announced as one message: <c>node␀+a/b␀-c/#</c> (U+0000 never occurs in a filter [MQTT-1.5.4-2]).
+    /// </summary>
+    public sealed class Routes(string node, List<string> changes) : PlannedWrite
     {
-        public override async Task<RedisResult> RunAsync(IDatabase db)
+        public const char Separator = '\0';
+
+        public override Task<RedisResult> RunAsync(IDatabase db)
         {
-            if (added)
-                await db.SetAddAsync(ClusterKeys.Routes(node), filter).ConfigureAwait(false);
-            else
-                await db.SetRemoveAsync(ClusterKeys.Routes(node), filter).ConfigureAwait(false);
-            await db.PublishAsync(ClusterKeys.RouteChanges, $"{(added ? '+' : '-')}{node} {filter}").ConfigureAwait(false);
-            return RedisResult.Create(1);
+            var announcement = $"{node}{Separator}{string.Join(Separator, changes)}";
+            RedisValue[] args = [ClusterKeys.RouteChanges.ToString(), announcement, .. changes.Select(c => (RedisValue)c)];
+            return db.ScriptEvaluateAsync(Scripts.ApplyRoutes, [ClusterKeys.Routes(node)], args);
         }
     }
 

@@ -118,6 +118,24 @@ internal static class Records
         return new StoredDelivery(sequence, message, qos, retain, ids, packetId, state, shared);
     }
 
+    public static byte[] Ids(IReadOnlyCollection<long> ids)
+    {
+        var writer = new RecordWriter();
+        writer.Int32(ids.Count);
+        foreach (var id in ids)
+            writer.Int64(id);
+        return writer.ToArray();
+    }
+
+    public static long[] ReadIds(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new RecordReader(bytes);
+        var ids = new long[reader.Int32()];
+        for (var i = 0; i < ids.Length; i++)
+            ids[i] = reader.Int64();
+        return ids;
+    }
+
     public static byte[] DeliveryState(ushort packetId, InflightState state)
     {
         var writer = new RecordWriter();

@@ -151,8 +151,8 @@ public sealed partial class RedisCluster
         {
             if (_claiming.TryGetValue(clientId, out var claiming) && claiming.Waiting is { } waiting)
                 waiting.Add(delivery);
-            else if (broker.Sessions.TryGet(clientId, out var session))
-                session.Deliver(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds);
+            else
+                broker.DeliverRelayed(clientId, delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds);
         }
     }
 

@@ -28,6 +28,7 @@ public sealed partial class RedisCluster
     private static readonly TimeSpan DeadMarker = TimeSpan.FromHours(1);
 
     private Task? _membershipLoop;
+    private Timer? _keepAlive;
     private long _lastRouteRefresh;
     private readonly string _startedAt = DateTimeOffset.UtcNow.ToString("O");
 
@@ -53,6 +54,34 @@ public sealed partial class RedisCluster
         }
         db.KeyDelete(ClusterKeys.Dead(NodeId));
         db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, AliveFor);
+    }
+
+    /// <summary>
+    /// Makes this node a member before it loads anything: its heartbeat starts, and once every
+    /// other node has seen it (their next heartbeat) they send it the retained messages they set,
+    /// so none set while it loads is missed.
+    /// </summary>
+    private void Announce()
+    {
+        var db = _redis.GetDatabase();
+        db.HashSet(ClusterKeys.Nodes, NodeId, JsonSerializer.Serialize(new { started = _startedAt }));
+        _keepAlive = new Timer(static s => ((RedisCluster)s!).RenewAlive(), this, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        var others = db.HashKeys(ClusterKeys.Nodes).Count(n => n.ToString() != NodeId && db.KeyExists(ClusterKeys.Alive(n.ToString())));
+        if (others > 0)
+            Thread.Sleep(TimeSpan.FromSeconds(1.5));
+    }
+
+    /// <summary>Every second from joining on, on a timer of its own: a slow start or a busy membership loop must not look like death.</summary>
+    private void RenewAlive()
+    {
+        try
+        {
+            _redis.GetDatabase().StringSet(ClusterKeys.Alive(NodeId), _startedAt, AliveFor);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // The membership loop notices and says so.
+        }
     }
 
     private void Heartbeat()

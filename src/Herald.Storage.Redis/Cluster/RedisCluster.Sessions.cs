@@ -18,6 +18,9 @@ public sealed partial class RedisCluster
     /// <summary>How long a claim waits for the owner's hand-over before taking the id regardless.</summary>
     public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The ids of the messages a session took lately, written by the node that hands it over (<see cref="Broker.Broker.ReleaseSession"/>).</summary>
+    internal const string RecentIdsField = "r";
+
     /// <summary>
     /// Guards <see cref="_claiming"/>: a delivery relayed for a client id this node is claiming
     /// waits there until its session is loaded, and is delivered in its turn; a hand-over asked
@@ -78,7 +81,11 @@ public sealed partial class RedisCluster
             lock (_relayGate)
             {
                 if (stored is not null)
+                {
                     _broker.AdoptSession(stored);
+                    if (stored.RecentMessageIds is not null)
+                        _writer.Enqueue(new WriteOp(WriteKind.SessionDelete, clientId, RecentIdsField)); // taken into its handover window
+                }
                 // What the node it left relayed while it was being loaded, in the order relayed.
                 var state = _claiming[clientId];
                 if (_broker.Sessions.TryGet(clientId, out var session))
@@ -167,7 +174,9 @@ public sealed partial class RedisCluster
     /// <summary>Lets the client id go to <paramref name="to"/>: its client is disconnected here, its session written and handed over, and the node told.</summary>
     private void Release(string clientId, string to)
     {
-        _broker!.ReleaseSession(clientId, relayTo: to);
+        var recent = _broker!.ReleaseSession(clientId, relayTo: to);
+        if (recent.Count > 0)
+            _writer.Enqueue(new WriteOp(WriteKind.SessionSet, clientId, RecentIdsField, Records.Ids(recent)));
         _writer.Enqueue(new WriteOp(WriteKind.Handoff, clientId, Value: to));
         _writer.Enqueue(new WriteOp(WriteKind.Control, to, "released", clientId));
         HandedOver(_log, clientId, to);

@@ -104,6 +104,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         var joinNumber = redis.GetDatabase().StringIncrement(ClusterKeys.Joins);
         var cluster = new RedisCluster(redis, nodeId, configuration, time, log, joinNumber);
         cluster.TakeOverOwnKeys();
+        cluster.Announce();
         return cluster;
     }
 
@@ -246,6 +247,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stopping.Cancel();
+        _keepAlive?.Dispose();
         WakeInbox();
         foreach (var loop in new[] { _inboxLoop, _membershipLoop })
         {
@@ -266,26 +268,26 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         _matches.Dispose();
     }
 
+    /// <summary>An announcement of <see cref="PlannedWrite.Routes"/> (<c>node␀+filter␀-filter…</c>), or <c>!node</c>: a node left.</summary>
     private void OnRouteChange(string change)
     {
-        // "+node filter", "-node filter", "!node"
-        if (change.Length < 2)
-            return;
-        var space = change.IndexOf(' ');
-        var node = space < 0 ? change[1..] : change[1..space];
-        if (node == NodeId)
-            return;
-        switch (change[0])
+        if (change.StartsWith('!'))
         {
-            case '+' when space > 0:
-                Routes.Add(node, change[(space + 1)..]);
-                break;
-            case '-' when space > 0:
-                Routes.Remove(node, change[(space + 1)..]);
-                break;
-            case '!':
-                Routes.Replace(node, []);
-                break;
+            if (change[1..] != NodeId)
+                Routes.Replace(change[1..], []);
+            return;
+        }
+        var parts = change.Split(PlannedWrite.Routes.Separator);
+        if (parts[0] == NodeId)
+            return;
+        for (var i = 1; i < parts.Length; i++)
+        {
+            if (parts[i].Length < 2)
+                continue;
+            if (parts[i][0] == '+')
+                Routes.Add(parts[0], parts[i][1..]);
+            else
+                Routes.Remove(parts[0], parts[i][1..]);
         }
     }
 

@@ -73,7 +73,10 @@ internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplex
         deliveries.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         DateTimeOffset? away = values.TryGetValue("a", out var a) ? DateTimeOffset.FromUnixTimeMilliseconds((long)a) : null;
         var will = values.TryGetValue("w", out var w) ? Records.ReadWill((byte[])w!) : null;
-        return new StoredSession(clientId, (uint)(long)expiry, values.TryGetValue("u", out var u) ? (string?)u : null, away, subscriptions, deliveries, incoming, will);
+        return new StoredSession(clientId, (uint)(long)expiry, values.TryGetValue("u", out var u) ? (string?)u : null, away, subscriptions, deliveries, incoming, will)
+        {
+            RecentMessageIds = values.TryGetValue(RedisCluster.RecentIdsField, out var r) ? Records.ReadIds((byte[])r!) : null,
+        };
     }
 
     public void SaveSession(string clientId, uint expiryInterval, string? username)

@@ -69,6 +69,24 @@ internal static class Scripts
         return 0
         """;
 
+    /// <summary>
+    /// Applies a batch's route changes to a node's set (KEYS[1]) in order, ARGV[3..] each "+filter"
+    /// or "-filter", then announces them all at once (ARGV[2] on channel ARGV[1]): one message in
+    /// order, so no node sees a filter's removal after its addition again.
+    /// </summary>
+    public const string ApplyRoutes = """
+        for i = 3, #ARGV do
+          local change = ARGV[i]
+          if string.sub(change, 1, 1) == '+' then
+            redis.call('SADD', KEYS[1], string.sub(change, 2))
+          else
+            redis.call('SREM', KEYS[1], string.sub(change, 2))
+          end
+        end
+        redis.call('PUBLISH', ARGV[1], ARGV[2])
+        return 1
+        """;
+
     /// <summary>Sets the owner to ARGV[2] if it is ARGV[1] ('' for none); 1 when it did.</summary>
     public const string CompareAndSetOwner = """
         local owner = redis.call('HGET', KEYS[1], 'owner') or ''

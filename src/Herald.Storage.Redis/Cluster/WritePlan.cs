@@ -22,6 +22,7 @@ internal sealed class WritePlan
         var first = new List<PlannedWrite>();
         var controls = new List<PlannedWrite>();
         var forwards = new Dictionary<string, RecordWriter>(StringComparer.Ordinal);
+        var routes = new List<string>();
         foreach (var op in batch)
         {
             switch (op.Kind)
@@ -56,7 +57,7 @@ internal sealed class WritePlan
                     first.Add(new PlannedWrite.Retained(Scripts.RemoveExpiredRetained, op.Target, op.Field, default));
                     break;
                 case WriteKind.Route:
-                    first.Add(new PlannedWrite.Route(node, op.Target, (bool)op.Value));
+                    routes.Add(((bool)op.Value ? "+" : "-") + op.Target);
                     break;
                 case WriteKind.Forward:
                     if (!forwards.TryGetValue(op.Target, out var entries))
@@ -80,6 +81,8 @@ internal sealed class WritePlan
                     break;
             }
         }
+        if (routes.Count > 0)
+            first.Add(new PlannedWrite.Routes(node, routes));
         var second = new List<PlannedWrite>();
         foreach (var (clientId, changes) in sessions)
         {

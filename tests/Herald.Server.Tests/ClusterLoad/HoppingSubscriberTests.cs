@@ -62,7 +62,11 @@ public sealed class HoppingSubscriberTests : IClassFixture<RedisServer>
         var client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += e =>
         {
-            received.AddOrUpdate(int.Parse(e.ApplicationMessage.ConvertPayloadToString()), 1, (_, n) => n + 1);
+            // A QoS 2 PUBLISH re-sent with DUP after a dropped connection is the protocol's own
+            // re-send, which a client keeping its session state would recognise [MQTT-4.3.3-2]; a
+            // new client object here cannot, so only a copy sent as new counts twice.
+            var number = int.Parse(e.ApplicationMessage.ConvertPayloadToString());
+            received.AddOrUpdate(number, 1, (_, n) => e.ApplicationMessage.Dup ? n : n + 1);
             return Task.CompletedTask;
         };
         var options = new MqttClientOptionsBuilder()
