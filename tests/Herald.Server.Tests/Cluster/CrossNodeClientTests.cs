@@ -71,6 +71,23 @@ public sealed class CrossNodeClientTests(ThreeNodesOnRedisServer nodes) : IClass
     }
 
     [Fact]
+    [Trait("Spec", "MQTT-3.3.4-3")]
+    public async Task Subscription_identifier_of_a_subscriber_on_another_node_comes_with_the_message()
+    {
+        var topic = Unique.Topic("xsubid");
+        await using var holders = await RouteHolders.HoldAsync(Port(0), (Port(2), topic, topic));
+        await using var subscriber = await Mqtt5Client.ConnectAsync(Port(2), Unique.ClientId("n5subid"));
+        await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topic, MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(4242).Build());
+        await holders.ReleaseAsync();
+
+        await Mqtt5Clients.PublishAsync(ClientKind.Paho, Port(0), new Mqtt5Message(topic, "identified", 1));
+
+        var received = await subscriber.ReceiveAsync();
+        Assert.Equal("identified", received.Payload);
+        Assert.Equal([4242u], received.SubscriptionIdentifiers);
+    }
+
+    [Fact]
     [Trait("Spec", "MQTT-3.3.2-5")]
     [Trait("Spec", "MQTT-3.3.2-6")]
     public async Task Message_queued_on_another_node_for_an_offline_session_expires_there_or_arrives_with_what_remains()

@@ -10,10 +10,15 @@ namespace Herald.Server.Tests.Cluster;
 /// groups that span nodes, and retained for whoever subscribes anywhere later. Run against each
 /// kind of Redis the nodes can share (the subclasses). A marker published last, behind the
 /// messages a test counts, shows that no second copy of them came: it would have come before it.
+/// Before its subscribers subscribe, a test lets node 0 learn their routes (<see cref="RouteHolders"/>),
+/// but for the tests of what a client may expect right after an acknowledgement.
 /// </summary>
 public abstract class CrossNodeRoutingTests(ThreeNodes nodes)
 {
     private const int SharedMessages = 20;
+
+    /// <summary>The hash of every retained message in Redis (ClusterKeys.Retained).</summary>
+    private const string RetainedKey = "herald:{retained}";
 
     [Theory]
     [InlineData(MqttQualityOfServiceLevel.AtMostOnce)]
@@ -156,6 +161,54 @@ public abstract class CrossNodeRoutingTests(ThreeNodes nodes)
     }
 
     [Fact]
+    [Trait("Spec", "MQTT-3.3.5-1")]
+    public async Task Overlapping_subscriptions_on_another_node_get_one_copy_at_the_highest_qos()
+    {
+        var prefix = Unique.Topic("xoverlap");
+        var topic = $"{prefix}/x";
+        await using var holders = await HoldAsync((1, $"{prefix}/+", topic), (1, $"{prefix}/#", topic), (1, topic, topic));
+        await using var subscriber = await MqttNetClient.ConnectAsync(Port(1), Unique.ClientId("sub1"));
+        await subscriber.SubscribeAsync($"{prefix}/+", MqttQualityOfServiceLevel.AtMostOnce);
+        await subscriber.SubscribeAsync($"{prefix}/#", MqttQualityOfServiceLevel.ExactlyOnce);
+        await subscriber.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce);
+        await holders.ReleaseAsync();
+        await using var publisher = await MqttNetClient.ConnectAsync(Port(0), Unique.ClientId("pub0"));
+
+        // Node 1 has three routes that match: node 0 still sends it the message once.
+        await publisher.PublishAsync(topic, "once", MqttQualityOfServiceLevel.ExactlyOnce);
+        await publisher.PublishAsync(topic, "marker", MqttQualityOfServiceLevel.ExactlyOnce);
+
+        Assert.Equal(new Received(topic, "once", 2, false), await subscriber.ReceiveAsync());
+        Assert.Equal("marker", (await subscriber.ReceiveAsync()).Payload);
+    }
+
+    [Fact]
+    [Trait("Spec", "MQTT-3.3.1-12")]
+    [Trait("Spec", "MQTT-3.3.1-13")]
+    public async Task Retain_as_published_on_another_node_keeps_the_retain_flag_of_a_live_message()
+    {
+        var topic = Unique.Topic("xrap");
+        await using var holders = await HoldAsync(topic, 1, 2);
+        await using var keeps = await Mqtt5Client.ConnectAsync(Port(1), Unique.ClientId("n5rap"));
+        await keeps.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic(topic).WithAtLeastOnceQoS().WithRetainAsPublished(true)).Build());
+        await using var clears = await Mqtt5Client.ConnectAsync(Port(2), Unique.ClientId("n5norap"));
+        await clears.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic(topic).WithAtLeastOnceQoS().WithRetainAsPublished(false)).Build());
+        await holders.ReleaseAsync();
+        await using var publisher = await Mqtt5Client.ConnectAsync(Port(0), Unique.ClientId("n5pub0"));
+
+        await publisher.PublishAsync(topic, "retained", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+        await publisher.PublishAsync(topic, "plain", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        Assert.Equal([("retained", true), ("plain", false)], [Short(await keeps.ReceiveAsync()), Short(await keeps.ReceiveAsync())]);
+        Assert.Equal([("retained", false), ("plain", false)], [Short(await clears.ReceiveAsync()), Short(await clears.ReceiveAsync())]);
+        await publisher.PublishAsync(topic, "", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+
+        static (string, bool) Short(Mqtt5Message m) => (m.Payload, m.Retain);
+    }
+
+    [Fact]
     public async Task Message_goes_only_into_the_inboxes_of_nodes_with_a_matching_route()
     {
         var topic = Unique.Topic("xinbox");
@@ -249,6 +302,35 @@ public abstract class CrossNodeRoutingTests(ThreeNodes nodes)
             + $"(rounds {string.Join(", ", lost.Take(20))}); {unrouted.Count} were acknowledged with 0x10 No matching subscribers.");
     }
 
+    /// <summary>
+    /// A clean session's UNSUBACK does not wait for its route's removal to reach the other nodes
+    /// (UnsubscribeHandler): until it does, node 0 keeps giving the node the member left its turn
+    /// of the group's messages, and that node, with no member left, drops them.
+    /// </summary>
+    [Fact]
+    public async Task Shared_group_messages_published_right_after_a_member_left_go_to_the_member_that_remains()
+    {
+        const int Messages = 10;
+        var topic = Unique.Topic("xshareleft");
+        var filter = $"$share/g/{topic}";
+        await using var holders = await HoldAsync((1, filter, topic), (2, filter, topic), (2, ControlTopic(topic, 2), ControlTopic(topic, 2)));
+        await using var leaving = await JoinGroupAsync(1, topic, 1);
+        await using var staying = await JoinGroupAsync(2, topic, 2);
+        await holders.ReleaseAsync();
+        await using var publisher = await Mqtt5Client.ConnectAsync(Port(0), Unique.ClientId("n5pub0"));
+
+        using (var cts = new CancellationTokenSource(Wait.Bound))
+            await leaving.Client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), cts.Token);
+        for (var n = 0; n < Messages; n++)
+            await publisher.PublishAsync(topic, $"m{n}", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync(ControlTopic(topic, 2), "marker", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var share = await ShareAsync(staying, ControlTopic(topic, 2));
+        Assert.True(share.Count == Messages,
+            $"The member that stayed got {share.Count} of the {Messages} QoS 1 messages published after the other left: {string.Join(", ", share)}; "
+            + $"the one that left got {leaving.PendingCount}.");
+    }
+
     [Fact]
     [Trait("Spec", "MQTT-3.3.1-5")]
     [Trait("Spec", "MQTT-3.3.1-6")]
@@ -278,10 +360,11 @@ public abstract class CrossNodeRoutingTests(ThreeNodes nodes)
         await Clients.PublishAsync(ClientKind.MQTTnet, Port(0), topic, "to be cleared", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
         for (var node = 0; node < 3; node++)
             Assert.Equal(new Received(topic, "to be cleared", 1, true), await HeldAsync(node, topic));
+        Assert.True(await nodes.Redis.HashExistsAsync(RetainedKey, topic));
 
         await Clients.PublishAsync(ClientKind.MQTTnet, Port(1), topic, "", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
 
-        Assert.False(await nodes.Redis.HashExistsAsync("herald:retained", topic));
+        Assert.False(await nodes.Redis.HashExistsAsync(RetainedKey, topic));
         for (var node = 0; node < 3; node++)
             Assert.Null(await HeldAsync(node, topic, retained => retained is null));
     }
