@@ -1,0 +1,4 @@
+namespace Herald.Server.Tests.Cluster;
+
+/// <summary><see cref="CrossNodeRoutingTests"/> with the three nodes on one standalone redis-server.</summary>
+public sealed class CrossNodeRoutingOnRedisServerTests(ThreeNodesOnRedisServer nodes) : CrossNodeRoutingTests(nodes), IClassFixture<ThreeNodesOnRedisServer>;
