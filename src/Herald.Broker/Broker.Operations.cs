@@ -45,10 +45,14 @@ public sealed partial class Broker
     /// A QoS 0 message reaches only connected clients; a QoS 1/2 message waits in a session whose
     /// client is away.
     /// </summary>
-    public PublishOutcome Push(Message message, IReadOnlyCollection<Session> sessions)
+    /// <param name="received">False for a push another node of the cluster received and counted.</param>
+    public PublishOutcome Push(Message message, IReadOnlyCollection<Session> sessions, bool received = true)
     {
-        Metrics.PublishReceivedOne(message.QoS);
-        RecordTopic(message);
+        if (received)
+        {
+            Metrics.PublishReceivedOne(message.QoS);
+            RecordTopic(message);
+        }
         int sent = 0, queued = 0;
         using var atomic = new AtomicRecording(Store);
         foreach (var session in sessions)
@@ -83,6 +87,7 @@ public sealed partial class Broker
                 return false;
             var empty = Message.Create(topic, [], QualityOfService.AtMostOnce, retain: true, timestamp: Time.GetTimestamp());
             Retained.Set(empty);
+            Cluster?.ShareRetained(empty);
             if (Store is { } store)
             {
                 AssignStoreId(empty);

@@ -291,6 +291,8 @@ public sealed partial class Broker : IDisposable
         }
         Metrics.ClientDisconnected();
         Log.ClientDisconnected(connection.ClientId, connection.RemoteEndPoint, reason);
+        if (connection.WillInCluster)
+            Cluster?.SaveWill(connection.ClientId, null); // published, discarded or kept by the session below
         // [MQTT-3.1.2-8] the will goes out on every end but a plain DISCONNECT.
         var will = reason != DisconnectReason.ClientDisconnected ? connection.Will : null;
         var willDelay = will?.Properties?.WillDelayInterval ?? 0;
@@ -306,7 +308,7 @@ public sealed partial class Broker : IDisposable
     }
 
     /// <summary>Publishes a will, its Message Expiry counting from now, when it is published.</summary>
-    internal void PublishWill(ConnectWill will, string clientId) =>
+    public void PublishWill(ConnectWill will, string clientId) =>
         Publish(Message.Create(will.Topic, will.Payload, will.QoS, will.Retain, will.Properties, clientId, Time.GetTimestamp()));
 
     /// <summary>
@@ -361,7 +363,9 @@ public sealed partial class Broker : IDisposable
 
     /// <summary>
     /// Takes in a persistent session another node of the cluster held (it handed it over, or it
-    /// died): detached, with its subscriptions, messages and clocks, as after a restart.
+    /// died): detached, with its subscriptions, messages and clocks, as after a restart. For a
+    /// while it takes each message once only, as copies may come both ways while the routes move
+    /// (<see cref="Session.HandoverWindow"/>).
     /// </summary>
     public void AdoptSession(StoredSession stored)
     {
@@ -370,6 +374,8 @@ public sealed partial class Broker : IDisposable
             if (Sessions.TryGet(stored.ClientId, out _))
                 return;
             RestoreSessions([stored]);
+            if (Sessions.TryGet(stored.ClientId, out var adopted))
+                adopted.OpenHandoverWindow();
         }
     }
 
@@ -377,8 +383,11 @@ public sealed partial class Broker : IDisposable
     /// Gives up the session of <paramref name="clientId"/> to another node of the cluster: its
     /// client is disconnected (MQTT 5: 0x8E Session taken over, the will as on a takeover here),
     /// then the session leaves memory, its record left in the store for the new node to load.
+    /// With <paramref name="relayTo"/> a persistent session's subscriptions stay here for
+    /// <see cref="RelayWindow"/>, sending what they match to that node, until every node routes
+    /// there: a message on its way here while the routes move still reaches the session.
     /// </summary>
-    public void ReleaseSession(string clientId)
+    public void ReleaseSession(string clientId, string? relayTo = null)
     {
         while (true)
         {
@@ -392,14 +401,27 @@ public sealed partial class Broker : IDisposable
                 {
                     Sessions.Remove(session);
                     SessionsByUser.Move(session, session.Username, null);
+                    if (relayTo is not null && session.IsPersistent)
+                    {
+                        session.Relay(relayTo, RelayWindow, RemoveSubscriptions);
+                        return;
+                    }
                     session.Unload();
-                    foreach (var subscription in session.Subscriptions)
-                        Subscriptions.Unsubscribe(session, subscription);
+                    RemoveSubscriptions(session);
                     return;
                 }
             }
             connection.Close(DisconnectReason.SessionTakenOver); // outside the lock: its will is published
         }
+    }
+
+    /// <summary>How long a session given up to another node keeps relaying what reaches it here; see <see cref="ReleaseSession"/>.</summary>
+    public static readonly TimeSpan RelayWindow = TimeSpan.FromSeconds(3);
+
+    private void RemoveSubscriptions(Session session)
+    {
+        foreach (var subscription in session.Subscriptions)
+            Subscriptions.Unsubscribe(session, subscription);
     }
 
     /// <summary>
@@ -426,8 +448,12 @@ public sealed partial class Broker : IDisposable
             sessions[i].StartRestoredTimers(stored[i]);
     }
 
-    /// <summary>Gives a message its durable store id, once.</summary>
-    internal void AssignStoreId(Message message)
+    /// <summary>
+    /// Gives a message its id, once: its name in the durable store, and in a cluster its name
+    /// across nodes (the store starts this node's ids at a prefix of its own), by which a session
+    /// moving between nodes tells a message it already has.
+    /// </summary>
+    public void AssignStoreId(Message message)
     {
         if (message.StoreId == 0)
             message.AssignStoreId(Interlocked.Increment(ref _lastMessageId));

@@ -1,4 +1,6 @@
 using Herald.Broker.Messages;
+using Herald.Protocol;
+using Herald.Protocol.Packets;
 
 namespace Herald.Broker.Cluster;
 
@@ -22,6 +24,21 @@ public interface IClusterBus
     /// waits for the forward); returns the shared groups those nodes serve, which this node must skip.
     /// </summary>
     ForwardResult Forward(Message message);
+
+    /// <summary>Tells every other node of a retained message set or cleared here without publishing it (the admin API's clear).</summary>
+    void ShareRetained(Message message);
+
+    /// <summary>
+    /// The will of the client connected here with <paramref name="clientId"/>, null once there is
+    /// none: kept in the cluster so that the node adopting this one, should it die, publishes it.
+    /// </summary>
+    void SaveWill(string clientId, ConnectWill? will);
+
+    /// <summary>
+    /// Sends a delivery of a session that moved to <paramref name="node"/> on to it (see
+    /// <see cref="Broker.ReleaseSession"/>), after the hand-over of the session there.
+    /// </summary>
+    void Relay(string node, string clientId, Message message, QualityOfService qos, bool retain, int[]? subscriptionIds);
 
     /// <summary>A filter got its first subscriber here (<c>a/+</c> or <c>$share/{name}/{filter}</c>).</summary>
     void RouteAdded(string filter);

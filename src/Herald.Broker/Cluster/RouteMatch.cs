@@ -31,9 +31,7 @@ public sealed class RouteMatch
     {
         if (node == _self)
             return;
-        // One group, two filters on a node ("a/#" then "a/+") cannot both pick: the first choice holds.
-        if (!_elsewhere.Add(groupKey))
-            return;
+        _elsewhere.Add(groupKey);
         (Target(node).Groups ??= new HashSet<string>(StringComparer.Ordinal)).Add(groupKey);
     }
 

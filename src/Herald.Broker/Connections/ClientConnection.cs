@@ -86,6 +86,9 @@ public sealed class ClientConnection
 
     internal ConnectWill? Will { get; set; }
 
+    /// <summary>The will was given to the cluster at CONNECT, to be published by whichever node adopts this one's if it dies.</summary>
+    internal bool WillInCluster { get; set; }
+
     /// <summary>The CONNECT waiting on an enhanced authentication exchange (AUTH packets).</summary>
     internal ConnectAttempt? PendingConnect { get; set; }
 

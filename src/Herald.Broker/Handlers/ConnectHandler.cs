@@ -153,6 +153,14 @@ internal static class ConnectHandler
             }
         }
         var sessionPresent = Open(connection, attempt, verdict.AuthenticationData);
+        if (packet.Will is { } given && connection.Broker.Cluster is { } bus)
+        {
+            // Flagged first: a close from now on clears it; one that came before is caught below.
+            connection.WillInCluster = true;
+            bus.SaveWill(attempt.ClientId, given);
+            if (connection.IsClosed)
+                bus.SaveWill(attempt.ClientId, null);
+        }
         AutoSubscribe.Apply(connection);
         connection.Broker.Log.ClientConnected(attempt.ClientId, connection.RemoteEndPoint, Describe(packet.Version), packet.CleanSession, connection.KeepAliveSeconds, sessionPresent);
     }

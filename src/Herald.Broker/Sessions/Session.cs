@@ -41,6 +41,10 @@ public sealed partial class Session
     private bool _stored; // recorded in the durable store
     private readonly AclDecisions _acl = new();
     private string? _username; // of the client that last connected, for the ACL
+    private string? _relayTo; // the node this session moved to, while it relays there (see Relay)
+    private ITimer? _relayTimer;
+    private HashSet<long>? _handoverSeen; // ids of messages taken while copies may come twice (see OpenHandoverWindow)
+    private long _handoverStarted;
 
     internal Session(Broker broker, string clientId, uint expiryInterval)
     {
@@ -121,8 +125,13 @@ public sealed partial class Session
         var qos = message.QoS < granted ? message.QoS : granted;
         lock (_gate)
         {
+            if (_relayTo is { } node)
+            {
+                _broker.Cluster!.Relay(node, ClientId, message, qos, retain, subscriptionIds);
+                return DeliveryResult.Sent;
+            }
             var delivery = new QueuedMessage(message, qos, retain, subscriptionIds, group, _sequence + 1);
-            if (_ended)
+            if (_ended || IsHandoverCopy(message))
                 return DeliveryResult.Dropped;
             // Read access is checked on every delivery, retained ones included, so a changed rule
             // holds back messages of subscriptions made before it.
@@ -350,6 +359,61 @@ public sealed partial class Session
             _inflight.Clear();
             _queue.Clear();
         }
+    }
+
+    /// <summary>
+    /// The session moved to <paramref name="node"/>: for <paramref name="window"/> whatever is
+    /// routed to it here is relayed there, then <paramref name="done"/> removes its subscriptions.
+    /// Nothing is recorded here any more.
+    /// </summary>
+    internal void Relay(string node, TimeSpan window, Action<Session> done)
+    {
+        lock (_gate)
+        {
+            Unload();
+            _relayTo = node;
+            _relayTimer = _broker.Time.CreateTimer(static s =>
+            {
+                var (session, done) = ((Session, Action<Session>))s!;
+                lock (session._gate)
+                {
+                    session._relayTo = null;
+                    session._relayTimer?.Dispose();
+                }
+                done(session);
+            }, (this, done), window, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>
+    /// How long a session that came from another node takes each message (by its id) once only:
+    /// while routes move, a message may come both straight and relayed by the node it left.
+    /// </summary>
+    public static readonly TimeSpan HandoverWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most message ids a handover window keeps; past it, copies are no longer told apart.</summary>
+    private const int HandoverIds = 100_000;
+
+    internal void OpenHandoverWindow()
+    {
+        lock (_gate)
+        {
+            _handoverSeen = [];
+            _handoverStarted = _broker.Time.GetTimestamp();
+        }
+    }
+
+    /// <summary>True for a second copy of a message during the handover window. Under <see cref="_gate"/>.</summary>
+    private bool IsHandoverCopy(Message message)
+    {
+        if (_handoverSeen is not { } seen || message.StoreId == 0)
+            return false;
+        if (_broker.Time.GetElapsedTime(_handoverStarted) > HandoverWindow)
+        {
+            _handoverSeen = null;
+            return false;
+        }
+        return seen.Count < HandoverIds && !seen.Add(message.StoreId);
     }
 
     private void Expire() => _broker.ExpireSession(this);

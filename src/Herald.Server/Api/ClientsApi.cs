@@ -1,3 +1,5 @@
+using Herald.Storage.Redis.Cluster;
+using Microsoft.AspNetCore.Mvc;
 using Herald.Broker.Connections;
 using Herald.Broker.Messages;
 using Herald.Broker.Sessions;
@@ -25,6 +27,10 @@ public static class ClientsApi
 
     public sealed record Page<T>(int Total, IReadOnlyList<T> Items);
 
+    /// <summary>The other node of the cluster that owns <paramref name="clientId"/>, if there is one.</summary>
+    internal static async Task<string?> OtherNodeOf(RedisCluster? cluster, string clientId) =>
+        cluster is not null && await cluster.OwnerOfAsync(clientId) is { } owner && owner != cluster.NodeId ? owner : null;
+
     public static void Map(RouteGroupBuilder api)
     {
         var read = api.MapGroup("").RequireScope(ApiScope.Read);
@@ -33,18 +39,28 @@ public static class ClientsApi
         read.MapGet("/clients", (string? search, int? offset, int? limit, Broker.Broker broker) =>
             Paged(broker.Clients.Where(c => Matches(search, c.ClientId, c.Username, c.RemoteAddress)).OrderBy(c => c.ClientId, StringComparer.Ordinal),
                 offset, limit, ClientOf)).Produces<Page<ClientView>>().ProducesValidationProblem();
-        read.MapGet("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
+        read.MapGet("/clients/{clientId}", async (string clientId, Broker.Broker broker, [FromServices] RedisCluster? cluster) =>
         {
             clientId = RouteText.Name(clientId);
-            return broker.Sessions.TryGet(clientId, out var session) && session.Connection is { } connection
-                ? Results.Ok(ClientOf(connection))
+            if (broker.Sessions.TryGet(clientId, out var session) && session.Connection is { } connection)
+                return Results.Ok(ClientOf(connection));
+            return await OtherNodeOf(cluster, clientId) is { } node
+                ? Problems.NotFound($"client '{clientId}' belongs to node '{node}'; ask that node")
                 : Problems.NotFound($"no client is connected as '{clientId}'");
         }).Produces<ClientView>().ProducesProblem(StatusCodes.Status404NotFound);
-        admin.MapDelete("/clients/{clientId}", (string clientId, Broker.Broker broker) =>
+        admin.MapDelete("/clients/{clientId}", async (string clientId, Broker.Broker broker, [FromServices] RedisCluster? cluster) =>
         {
             clientId = RouteText.Name(clientId);
-            return broker.Kick(clientId) ? Results.NoContent() : Problems.NotFound($"no client is connected as '{clientId}'");
-        }).ProducesProblem(StatusCodes.Status404NotFound);
+            if (broker.Kick(clientId))
+                return Results.NoContent();
+            if (await OtherNodeOf(cluster, clientId) is { } node)
+            {
+                // The node holding it disconnects it once it reads the request.
+                cluster!.Kick(node, clientId);
+                return Results.Accepted();
+            }
+            return Problems.NotFound($"no client is connected as '{clientId}'");
+        }).Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
 
         read.MapGet("/sessions", (string? search, int? offset, int? limit, Broker.Broker broker) =>
             Paged(broker.Sessions.All.Where(s => Matches(search, s.ClientId, s.Username, null)).OrderBy(s => s.ClientId, StringComparer.Ordinal),

@@ -1,6 +1,8 @@
 using Herald.Broker.Inbox;
 using Herald.Broker.Messages;
 using Herald.Server.Configuration;
+using Herald.Storage.Redis.Cluster;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Api;
@@ -20,7 +22,8 @@ public static class PublishApi
 
     public sealed record BatchResult(IReadOnlyList<PublishResult> Results);
 
-    public sealed record PushResult(string Topic, int Sessions, int Delivered, int Queued, long? InboxId);
+    /// <param name="Nodes">In a cluster, the other nodes the push was sent to (their sessions are not counted here).</param>
+    public sealed record PushResult(string Topic, int Sessions, int Delivered, int Queued, long? InboxId, int Nodes = 0);
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -50,7 +53,7 @@ public static class PublishApi
             return Results.Ok(new BatchResult([.. messages.Select(m => Publish(broker, m))]));
         }).Produces<BatchResult>().ProducesValidationProblem();
 
-        publish.MapPost("/users/{user}/publish", async (string user, PublishRequest body, Broker.Broker broker, IInbox inbox, IOptions<HeraldOptions> options, CancellationToken ct) =>
+        publish.MapPost("/users/{user}/publish", async (string user, PublishRequest body, Broker.Broker broker, IInbox inbox, IOptions<HeraldOptions> options, [FromServices] RedisCluster? cluster, CancellationToken ct) =>
         {
             user = RouteText.Name(user);
             var defaultTopic = options.Value.Push.UserTopic.Replace("${username}", user, StringComparison.Ordinal);
@@ -64,13 +67,15 @@ public static class PublishApi
                 inboxId = (await inbox.AddAsync(user, ToInbox(message, broker.Time.GetUtcNow()), ct)).Id;
             var sessions = broker.SessionsByUser.Of(user);
             var outcome = broker.Push(message, sessions);
-            return Results.Ok(new PushResult(message.Topic, sessions.Count, outcome.Sent, outcome.Queued, inboxId));
+            var nodes = cluster?.PushToUser(user, message) ?? 0;
+            return Results.Ok(new PushResult(message.Topic, sessions.Count, outcome.Sent, outcome.Queued, inboxId, nodes));
         }).Produces<PushResult>().ProducesValidationProblem();
 
-        publish.MapPost("/clients/{clientId}/publish", (string clientId, PublishRequest body, Broker.Broker broker, IOptions<HeraldOptions> options) =>
+        publish.MapPost("/clients/{clientId}/publish", async (string clientId, PublishRequest body, Broker.Broker broker, IOptions<HeraldOptions> options, [FromServices] RedisCluster? cluster) =>
         {
             clientId = RouteText.Name(clientId);
-            if (!broker.Sessions.TryGet(clientId, out var session))
+            var owner = broker.Sessions.TryGet(clientId, out var session) ? null : await ClientsApi.OtherNodeOf(cluster, clientId);
+            if (session is null && owner is null)
                 return Problems.NotFound($"there is no session of client '{clientId}': it never connected, or its session ended");
             var defaultTopic = options.Value.Push.ClientTopic.Replace("${clientid}", clientId, StringComparison.Ordinal);
             if (body.Topic is null && !Herald.Protocol.TopicRules.IsValidTopicName(defaultTopic))
@@ -78,6 +83,11 @@ public static class PublishApi
             var validated = body.Validate(defaultTopic, retainAllowed: false, MaxPacketSize(options), broker.Time.GetTimestamp());
             if (validated.Message is not { } message)
                 return Problems.Invalid(validated.Field!, validated.Problem!);
+            if (session is null)
+            {
+                cluster!.PushToClient(owner!, clientId, message);
+                return Results.Ok(new PushResult(message.Topic, 0, 0, 0, InboxId: null, Nodes: 1));
+            }
             var outcome = broker.Push(message, [session]);
             return Results.Ok(new PushResult(message.Topic, 1, outcome.Sent, outcome.Queued, InboxId: null));
         }).Produces<PushResult>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);

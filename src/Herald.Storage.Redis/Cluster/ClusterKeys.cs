@@ -13,7 +13,13 @@ internal static class ClusterKeys
     public static readonly RedisKey Nodes = "herald:cluster:nodes";
 
     /// <summary>Hash: topic → a retained message (<see cref="Records.WriteMessage"/>), shared by every node.</summary>
-    public static readonly RedisKey Retained = "herald:retained";
+    public static readonly RedisKey Retained = "herald:{retained}";
+
+    /// <summary>Hash: topic → when its retained message expires (Unix ms), for the messages that do; in the slot of <see cref="Retained"/>.</summary>
+    public static readonly RedisKey RetainedExpiry = "herald:{retained}:expiry";
+
+    /// <summary>Counter: every node that joins takes the next number, the prefix of its message ids.</summary>
+    public static readonly RedisKey Joins = "herald:cluster:joins";
 
     /// <summary>Route changes, "+node filter" / "-node filter" / "!node" (a node left).</summary>
     public static readonly RedisChannel RouteChanges = RedisChannel.Literal("herald:cluster:routes");

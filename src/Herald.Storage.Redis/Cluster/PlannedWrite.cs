@@ -36,17 +36,11 @@ internal abstract class PlannedWrite
         }
     }
 
-    /// <summary>A retained message set, or its topic cleared (null).</summary>
-    public sealed class Retained(string topic, RedisValue message) : PlannedWrite
+    /// <summary>A retained message set or cleared (<see cref="Scripts.SetRetained"/>), or cleared if expired (<see cref="Scripts.RemoveExpiredRetained"/>).</summary>
+    public sealed class Retained(string script, string topic, RedisValue first, RedisValue second) : PlannedWrite
     {
-        public override async Task<RedisResult> RunAsync(IDatabase db)
-        {
-            if (message.IsNull)
-                await db.HashDeleteAsync(ClusterKeys.Retained, topic).ConfigureAwait(false);
-            else
-                await db.HashSetAsync(ClusterKeys.Retained, topic, message).ConfigureAwait(false);
-            return RedisResult.Create(1);
-        }
+        public override Task<RedisResult> RunAsync(IDatabase db) =>
+            db.ScriptEvaluateAsync(script, [ClusterKeys.Retained, ClusterKeys.RetainedExpiry], second.IsNull ? [topic, first] : [topic, first, second]);
     }
 
     /// <summary>A filter added to or removed from this node's routes, and the change announced.</summary>

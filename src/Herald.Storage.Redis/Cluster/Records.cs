@@ -9,7 +9,8 @@ namespace Herald.Storage.Redis.Cluster;
 /// <summary>
 /// The binary forms of what the cluster keeps in Redis and sends between nodes: messages (with
 /// when they were received, so Message Expiry counts on across nodes), subscriptions, deliveries,
-/// wills, and the entries of a forwarded batch.
+/// wills, and the entries of a forwarded batch. A message keeps its id (<see cref="Message.StoreId"/>,
+/// unique in the cluster) from node to node.
 /// </summary>
 internal static class Records
 {
@@ -18,6 +19,7 @@ internal static class Records
 
     public static void WriteMessage(RecordWriter writer, Message message, TimeProvider time)
     {
+        writer.Int64(message.StoreId);
         writer.Byte((byte)message.QoS);
         writer.Byte(message.Retain ? (byte)1 : (byte)0);
         writer.String(message.Topic);
@@ -30,6 +32,7 @@ internal static class Records
 
     public static Message ReadMessage(ref RecordReader reader, TimeProvider time)
     {
+        var id = reader.Int64();
         var qos = (QualityOfService)reader.Byte();
         var retain = reader.Byte() != 0;
         var topic = reader.String() ?? throw new FormatException("a message without a topic");
@@ -39,7 +42,7 @@ internal static class Records
         var origin = reader.String();
         var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64());
         var timestamp = time.GetTimestamp() - (long)(age.TotalSeconds * time.TimestampFrequency);
-        return Message.Restore(0, topic, payload, qos, retain, properties, expiry < 0 ? null : (uint)expiry, origin, timestamp);
+        return Message.Restore(id, topic, payload, qos, retain, properties, expiry < 0 ? null : (uint)expiry, origin, timestamp);
     }
 
     /// <summary>One entry of a forwarded batch: what the receiving node is to do with the message, then the message.</summary>

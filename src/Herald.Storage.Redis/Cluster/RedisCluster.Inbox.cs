@@ -107,6 +107,18 @@ public sealed partial class RedisCluster
                     OnControl(control.ToString(), entry["id"].ToString(), entry["from"].ToString());
                     continue;
                 }
+                var relay = entry["relay"];
+                if (!relay.IsNull)
+                {
+                    OnRelay(broker, relay.ToString(), (byte[])entry["m"]!);
+                    continue;
+                }
+                var push = entry["push"];
+                if (!push.IsNull)
+                {
+                    OnPush(broker, push.ToString(), (byte[])entry["m"]!);
+                    continue;
+                }
                 var batch = entry["b"];
                 if (batch.IsNull)
                     continue;
@@ -129,6 +141,31 @@ public sealed partial class RedisCluster
             var (cluster, key, ids) = ((RedisCluster, RedisKey, RedisValue[]))state!;
             _ = cluster.AcknowledgeAsync(key, ids);
         }, (this, stream, done.ToArray()));
+    }
+
+    /// <summary>A delivery the node a session left relays to it here; the session takes it once (its handover window).</summary>
+    private void OnRelay(Broker.Broker broker, string clientId, byte[] record)
+    {
+        var delivery = Records.ReadDelivery(0, record, 0, default, _time);
+        lock (_relayGate)
+        {
+            if (_claiming.TryGetValue(clientId, out var waiting))
+                waiting.Add(delivery);
+            else if (broker.Sessions.TryGet(clientId, out var session))
+                session.Deliver(delivery.Message, delivery.QoS, delivery.Retain, delivery.SubscriptionIds);
+        }
+    }
+
+    private void OnPush(Broker.Broker broker, string target, byte[] record)
+    {
+        var reader = new RecordReader(record);
+        var message = Records.ReadMessage(ref reader, _time);
+        var separator = target.IndexOf(':');
+        var (kind, name) = (target[..separator], target[(separator + 1)..]);
+        IReadOnlyCollection<Session> sessions = kind == PushToUserKind
+            ? broker.SessionsByUser.Of(name)
+            : broker.Sessions.TryGet(name, out var session) ? [session] : [];
+        broker.Push(message, sessions, received: false);
     }
 
     private void Deliver(Broker.Broker broker, byte[] batch, IReadOnlySet<Session>? only)

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Herald.Broker.Persistence;
 using Herald.Broker.Sessions;
+using Herald.Protocol.Packets;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -33,8 +35,15 @@ public sealed partial class RedisCluster
     private void TakeOverOwnKeys()
     {
         var db = _redis.GetDatabase();
-        if (db.KeyExists(ClusterKeys.Alive(NodeId)))
-            throw new InvalidOperationException($"Herald:Cluster:NodeId '{NodeId}' is in use by a running node (its heartbeat is in Redis); give every node its own id");
+        // A node restarted at once after a crash finds its last heartbeat still there: it waits it
+        // out. One still renewed after that belongs to another running process with this id.
+        var heartbeatGone = _time.GetUtcNow() + AliveFor + TimeSpan.FromSeconds(1.5);
+        while (db.KeyExists(ClusterKeys.Alive(NodeId)))
+        {
+            if (_time.GetUtcNow() > heartbeatGone)
+                throw new InvalidOperationException($"Herald:Cluster:NodeId '{NodeId}' is in use by a running node (its heartbeat is in Redis); give every node its own id");
+            Thread.Sleep(200);
+        }
         var deadline = _time.GetUtcNow() + AdoptionLock;
         while (!db.StringSet(ClusterKeys.Adopting(NodeId), NodeId, AdoptionLock, When.NotExists))
         {
@@ -134,6 +143,15 @@ public sealed partial class RedisCluster
             _broker!.DeliverForwarded(store.ReadRetained(entry.Value), Broker.Routing.MatchScope.Forwarded(ordinary: false, groups: null));
     }
 
+    /// <summary>Adopts a dead node now, or waits (bounded) while another node does.</summary>
+    private async Task AdoptOrAwaitAsync(IDatabase db, string dead, CancellationToken cancellationToken)
+    {
+        await AdoptAsync(db, dead).ConfigureAwait(false);
+        var deadline = _time.GetUtcNow() + ReleaseTimeout;
+        while (await db.KeyExistsAsync(ClusterKeys.Adopting(dead)).ConfigureAwait(false) && _time.GetUtcNow() < deadline)
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Takes over a dead node's client ids and persistent sessions and what waited in its inbox, then forgets the node.</summary>
     private async Task AdoptAsync(IDatabase db, string dead)
     {
@@ -147,20 +165,34 @@ public sealed partial class RedisCluster
             await db.StringSetAsync(ClusterKeys.Dead(dead), NodeId, DeadMarker).ConfigureAwait(false);
             var broker = _broker!;
             var adopted = new HashSet<Session>();
-            var count = 0;
+            var wills = new List<(string ClientId, ConnectWill Will)>();
+            var now = _time.GetUtcNow();
             foreach (var member in await db.SetMembersAsync(ClusterKeys.Sessions(dead)).ConfigureAwait(false))
             {
                 var clientId = member.ToString();
                 var key = ClusterKeys.Session(clientId);
                 if ((long)await db.ScriptEvaluateAsync(Scripts.CompareAndSetOwner, [key], [dead, NodeId]).ConfigureAwait(false) != 1)
                     continue; // claimed by a node its client reconnected to
-                if (Load(db, clientId) is { } stored)
+                var fields = await db.HashGetAllAsync(key).ConfigureAwait(false);
+                var stored = RedisSessionStore.Parse(clientId, fields, NodeId, _time);
+                // The client was connected when its node died: the connection is lost, so its will
+                // is published [MQTT-3.1.2-8], or waits out its delay in a lasting session.
+                if (fields.FirstOrDefault(f => f.Name == ConnectionWillField) is { Value.IsNull: false } field)
+                {
+                    var will = Records.ReadWill((byte[])field.Value!).Will;
+                    var delay = will.Properties?.WillDelayInterval ?? 0;
+                    if (stored is not null && delay > 0)
+                        stored = stored with { Will = new StoredWill(will, now.AddSeconds(delay)), DisconnectedAt = stored.DisconnectedAt ?? now };
+                    else
+                        wills.Add((clientId, will));
+                    await db.ScriptEvaluateAsync(Scripts.Apply, [key], [NodeId, "d", ConnectionWillField]).ConfigureAwait(false);
+                }
+                if (stored is not null)
                 {
                     await db.SetAddAsync(ClusterKeys.Sessions(NodeId), clientId).ConfigureAwait(false);
-                    broker.AdoptSession(stored);
+                    broker.AdoptSession(stored with { DisconnectedAt = stored.DisconnectedAt ?? now });
                     if (broker.Sessions.TryGet(clientId, out var session))
                         adopted.Add(session);
-                    count++;
                 }
                 else
                 {
@@ -170,6 +202,9 @@ public sealed partial class RedisCluster
             }
             _adoptedFrom[dead] = adopted;
             var drained = await DrainAsync(db, dead).ConfigureAwait(false);
+            foreach (var (clientId, will) in wills)
+                broker.PublishWill(will, clientId);
+            var count = adopted.Count;
             await db.KeyDeleteAsync([ClusterKeys.Routes(dead), ClusterKeys.Sessions(dead)]).ConfigureAwait(false);
             await db.HashDeleteAsync(ClusterKeys.Nodes, dead).ConfigureAwait(false);
             await db.PublishAsync(ClusterKeys.RouteChanges, $"!{dead}").ConfigureAwait(false);

@@ -18,12 +18,21 @@ public sealed partial class RedisCluster
     /// <summary>How long a claim waits for the owner's hand-over before taking the id regardless.</summary>
     public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Guards <see cref="_claiming"/>: a delivery relayed for a client id this node is claiming
+    /// waits there until its session is loaded, and is delivered in its turn.
+    /// </summary>
+    private readonly Lock _relayGate = new();
+    private readonly Dictionary<string, List<Broker.Persistence.StoredDelivery>> _claiming = new(StringComparer.Ordinal);
+
     public async ValueTask<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken)
     {
         if (!IsReachable)
             return ClaimResult.Unreachable;
         var db = _redis.GetDatabase();
         var key = ClusterKeys.Session(clientId);
+        lock (_relayGate)
+            _claiming[clientId] = [];
         try
         {
             for (var attempt = 0; attempt < 3; attempt++)
@@ -31,14 +40,21 @@ public sealed partial class RedisCluster
                 var owner = (string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false);
                 if (owner == NodeId)
                     break;
-                if (owner is not null && await db.KeyExistsAsync(ClusterKeys.Alive(owner)).ConfigureAwait(false)
-                    && await RequestReleaseAsync(owner, clientId, cancellationToken).ConfigureAwait(false))
+                var alive = owner is not null && await db.KeyExistsAsync(ClusterKeys.Alive(owner)).ConfigureAwait(false);
+                if (owner is not null && !alive && attempt < 2)
+                {
+                    // A dead owner's inbox may hold messages for this session: it is adopted (drained
+                    // into its sessions) first, by this node or the one already at it; then asked again.
+                    await AdoptOrAwaitAsync(db, owner, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (alive && await RequestReleaseAsync(owner!, clientId, cancellationToken).ConfigureAwait(false))
                 {
                     if ((string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false) == NodeId)
                         break;
                     continue;
                 }
-                // No owner, a dead one, or one that did not answer in time: taken as it is.
+                // No owner, or one that did not answer in time: taken as it is.
                 if ((long)await db.ScriptEvaluateAsync(Scripts.CompareAndSetOwner, [key], [owner ?? "", NodeId]).ConfigureAwait(false) == 1)
                 {
                     if (owner is not null)
@@ -47,14 +63,29 @@ public sealed partial class RedisCluster
                 }
             }
             await db.SetAddAsync(ClusterKeys.Sessions(NodeId), clientId).ConfigureAwait(false);
-            if (!_broker!.Sessions.TryGet(clientId, out _) && Load(db, clientId) is { } stored)
-                _broker.AdoptSession(stored);
+            var stored = _broker!.Sessions.TryGet(clientId, out _) ? null : Load(db, clientId);
+            lock (_relayGate)
+            {
+                if (stored is not null)
+                    _broker.AdoptSession(stored);
+                // What the node it left relayed while it was being loaded, in the order relayed.
+                if (_broker.Sessions.TryGet(clientId, out var session))
+                {
+                    foreach (var relayed in _claiming[clientId])
+                        session.Deliver(relayed.Message, relayed.QoS, relayed.Retain, relayed.SubscriptionIds);
+                }
+            }
             return ClaimResult.Claimed;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             ClaimFailed(_log, clientId, e.Message);
             return ClaimResult.Unreachable;
+        }
+        finally
+        {
+            lock (_relayGate)
+                _claiming.Remove(clientId);
         }
     }
 
@@ -93,11 +124,14 @@ public sealed partial class RedisCluster
                 ThreadPool.QueueUserWorkItem(static state =>
                 {
                     var (cluster, clientId, to) = state;
-                    cluster._broker!.ReleaseSession(clientId);
+                    cluster._broker!.ReleaseSession(clientId, relayTo: to);
                     cluster._writer.Enqueue(new WriteOp(WriteKind.Handoff, clientId, Value: to));
                     cluster._writer.Enqueue(new WriteOp(WriteKind.Control, to, "released", clientId));
                     HandedOver(cluster._log, clientId, to);
                 }, (this, clientId, from), preferLocal: false);
+                break;
+            case "kick":
+                _broker!.Kick(clientId);
                 break;
             case "released":
                 if (_releases.TryGetValue(clientId, out var released))

@@ -31,6 +31,12 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     /// <summary>How long a call into Redis may take before it counts as failed.</summary>
     public static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>The will of a connected client in its session hash (<see cref="ClusterKeys.Session"/>), published by an adopter.</summary>
+    private const string ConnectionWillField = "cw";
+
+    private const string PushToUserKind = "user";
+    private const string PushToClientKind = "client";
+
     private readonly ConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -40,7 +46,10 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     private Broker.Broker? _broker;
     private volatile string[] _members = [];
 
-    private RedisCluster(ConnectionMultiplexer redis, string nodeId, string configuration, TimeProvider time, ILogger log)
+    /// <summary>Bits of a message id below the node's prefix: 2^48 messages per join before ids could repeat.</summary>
+    private const int MessageIdBits = 48;
+
+    private RedisCluster(ConnectionMultiplexer redis, string nodeId, string configuration, TimeProvider time, ILogger log, long joinNumber)
     {
         _redis = redis;
         NodeId = nodeId;
@@ -49,7 +58,8 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         _log = log;
         _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced);
         _matches = new ThreadLocal<RouteMatch>(() => new RouteMatch(nodeId));
-        Store = new RedisSessionStore(_writer, redis, nodeId, time);
+        // The prefix wraps after 2^15 joins; ids need only be unique among the messages of a few seconds.
+        Store = new RedisSessionStore(_writer, redis, nodeId, time, (joinNumber & 0x7FFF) << MessageIdBits);
     }
 
     public string NodeId { get; }
@@ -91,8 +101,8 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         options.SyncTimeout = options.AsyncTimeout = (int)RedisTimeout.TotalMilliseconds;
         options.ConnectTimeout = (int)RedisTimeout.TotalMilliseconds;
         var redis = ConnectionMultiplexer.Connect(options);
-        options.AbortOnConnectFail = false; // from now on, reconnect by itself
-        var cluster = new RedisCluster(redis, nodeId, configuration, time, log);
+        var joinNumber = redis.GetDatabase().StringIncrement(ClusterKeys.Joins);
+        var cluster = new RedisCluster(redis, nodeId, configuration, time, log, joinNumber);
         cluster.TakeOverOwnKeys();
         return cluster;
     }
@@ -124,6 +134,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         var members = message.Retain ? _members : [];
         if (match.Targets.Count == 0 && members.Length <= 1)
             return new ForwardResult(0, null);
+        _broker!.AssignStoreId(message); // its name on every node it reaches
         var sent = 0;
         var record = new RecordWriter();
         foreach (var target in match.Targets)
@@ -144,6 +155,64 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         }
         var elsewhere = match.GroupsElsewhere.Count > 0 ? new HashSet<string>(match.GroupsElsewhere, StringComparer.Ordinal) : null;
         return new ForwardResult(sent, elsewhere);
+    }
+
+    public void Relay(string node, string clientId, Message message, Protocol.QualityOfService qos, bool retain, int[]? subscriptionIds)
+    {
+        _broker!.AssignStoreId(message);
+        var delivery = new Broker.Sessions.QueuedMessage(message, qos, retain, subscriptionIds);
+        _writer.Enqueue(new WriteOp(WriteKind.Relay, node, clientId, Records.Delivery(delivery, _time)));
+    }
+
+    public void ShareRetained(Message message)
+    {
+        var record = new RecordWriter();
+        Records.WriteForward(record, message, ordinary: false, retainedCopy: true, groups: null, _time);
+        foreach (var member in _members)
+        {
+            if (member != NodeId)
+                _writer.Enqueue(new WriteOp(WriteKind.Forward, member, Value: record.ToArray()));
+        }
+    }
+
+    public void SaveWill(string clientId, Protocol.Packets.ConnectWill? will) =>
+        _writer.Enqueue(will is null
+            ? new WriteOp(WriteKind.SessionDelete, clientId, ConnectionWillField)
+            : new WriteOp(WriteKind.SessionSet, clientId, ConnectionWillField, Records.Will(will, _time.GetUtcNow())));
+
+    /// <summary>The node that owns <paramref name="clientId"/>, if any.</summary>
+    public async Task<string?> OwnerOfAsync(string clientId) =>
+        (string?)await _redis.GetDatabase().HashGetAsync(ClusterKeys.Session(clientId), "owner").ConfigureAwait(false);
+
+    /// <summary>
+    /// Pushes a message straight to sessions on other nodes, as <see cref="Broker.Broker.Push"/>
+    /// does here: to every session of <paramref name="user"/> on every other node.
+    /// </summary>
+    /// <returns>The number of other nodes asked.</returns>
+    public int PushToUser(string user, Message message)
+    {
+        var asked = 0;
+        foreach (var member in _members)
+        {
+            if (member == NodeId)
+                continue;
+            Push(member, PushToUserKind, user, message);
+            asked++;
+        }
+        return asked;
+    }
+
+    /// <summary>Pushes a message to the session of <paramref name="clientId"/> on <paramref name="node"/>, its owner.</summary>
+    public void PushToClient(string node, string clientId, Message message) => Push(node, PushToClientKind, clientId, message);
+
+    /// <summary>Asks <paramref name="node"/> to disconnect its client <paramref name="clientId"/> as the admin API's kick does.</summary>
+    public void Kick(string node, string clientId) => _writer.Enqueue(new WriteOp(WriteKind.Control, node, "kick", clientId));
+
+    private void Push(string node, string kind, string name, Message message)
+    {
+        var record = new RecordWriter();
+        Records.WriteMessage(record, message, _time);
+        _writer.Enqueue(new WriteOp(WriteKind.Push, node, $"{kind}:{name}", record.ToArray()));
     }
 
     public void RouteAdded(string filter)

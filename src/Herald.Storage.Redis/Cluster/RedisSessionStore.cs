@@ -15,7 +15,8 @@ namespace Herald.Storage.Redis.Cluster;
 /// records, the messages forwarded to other nodes and the acknowledgements held for both keep
 /// one order. Keys: <see cref="ClusterKeys.Session"/> and <see cref="ClusterKeys.Retained"/>.
 /// </summary>
-internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplexer redis, string node, TimeProvider time) : IDurableStore
+/// <param name="firstMessageId">Where this node's message ids start (<see cref="StoredState.LastMessageId"/>): a prefix of its own, so ids are unique in the cluster.</param>
+internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplexer redis, string node, TimeProvider time, long firstMessageId = 0) : IDurableStore
 {
     public bool IsWriting => writer.IsWriting;
 
@@ -32,7 +33,7 @@ internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplex
             if (LoadSession(db, clientId!) is { } session)
                 sessions.Add(session);
         }
-        return new StoredState(sessions, retained, LastMessageId: 0);
+        return new StoredState(sessions, retained, firstMessageId);
     }
 
     public Message ReadRetained(RedisValue value)
@@ -120,15 +121,20 @@ internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplex
     {
         if (message.Payload.IsEmpty)
         {
-            writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, Value: RedisValue.Null));
+            writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, 0, RedisValue.Null));
             return;
         }
         var record = new RecordWriter();
         Records.WriteMessage(record, message, time);
-        writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, Value: record.ToArray()));
+        var expires = message.ExpiryInterval is { } seconds
+            ? (time.GetUtcNow() - time.GetElapsedTime(message.Timestamp)).AddSeconds(seconds).ToUnixTimeMilliseconds()
+            : 0;
+        writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, expires, record.ToArray()));
     }
 
-    public void RemoveRetained(Message message) => writer.Enqueue(new WriteOp(WriteKind.Retained, message.Topic, Value: RedisValue.Null));
+    /// <summary>Clears the topic only if what Redis holds there expired too: another node may have set a newer message.</summary>
+    public void RemoveRetained(Message message) =>
+        writer.Enqueue(new WriteOp(WriteKind.RetainedExpired, message.Topic, time.GetUtcNow().ToUnixTimeMilliseconds()));
 
     public void SaveWill(string clientId, ConnectWill? will, DateTimeOffset dueAt) =>
         writer.Enqueue(will is null ? new WriteOp(WriteKind.SessionDelete, clientId, "w") : new WriteOp(WriteKind.SessionSet, clientId, "w", Records.Will(will, dueAt)));

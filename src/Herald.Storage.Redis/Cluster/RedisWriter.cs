@@ -34,7 +34,8 @@ internal sealed partial class RedisWriter : IAsyncDisposable
     private List<WriteOp> _pending = []; // guarded by _gate
     private readonly SemaphoreSlim _wake = new(0, 1);
     private int _wakeRequested;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopping = new(); // cancelled when stopping gives up on an unreachable Redis
+    private volatile bool _disposing;
     private readonly Task _loop;
     private volatile bool _failing;
 
@@ -91,6 +92,7 @@ internal sealed partial class RedisWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Writes what is queued, unless Redis stays away: then gives up after a few seconds.
+        _disposing = true;
         _stopping.CancelAfter(TimeSpan.FromSeconds(5));
         Wake();
         await _loop.ConfigureAwait(false);
@@ -107,7 +109,7 @@ internal sealed partial class RedisWriter : IAsyncDisposable
     {
         while (true)
         {
-            if (!_stopping.IsCancellationRequested)
+            if (!_disposing)
             {
                 try
                 {
@@ -127,7 +129,7 @@ internal sealed partial class RedisWriter : IAsyncDisposable
             }
             if (batch.Count == 0)
             {
-                if (_stopping.IsCancellationRequested)
+                if (_disposing)
                     return;
                 continue;
             }

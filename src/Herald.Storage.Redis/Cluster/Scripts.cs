@@ -39,6 +39,35 @@ internal static class Scripts
         return 1
         """;
 
+    /// <summary>
+    /// Sets the retained message of topic ARGV[1] to ARGV[2] ('' clears the topic) in KEYS[1], and
+    /// when it expires (ARGV[3], Unix ms; '0' never) in KEYS[2].
+    /// </summary>
+    public const string SetRetained = """
+        if ARGV[2] == '' then
+          redis.call('HDEL', KEYS[1], ARGV[1])
+          redis.call('HDEL', KEYS[2], ARGV[1])
+          return 1
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        if ARGV[3] == '0' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+        return 1
+        """;
+
+    /// <summary>
+    /// Clears topic ARGV[1] if the retained message now there expired by ARGV[2] (Unix ms): a node
+    /// purging its expired copy must not delete a newer message another node set meanwhile.
+    /// </summary>
+    public const string RemoveExpiredRetained = """
+        local due = redis.call('HGET', KEYS[2], ARGV[1])
+        if due and tonumber(due) <= tonumber(ARGV[2]) then
+          redis.call('HDEL', KEYS[1], ARGV[1])
+          redis.call('HDEL', KEYS[2], ARGV[1])
+          return 1
+        end
+        return 0
+        """;
+
     /// <summary>Sets the owner to ARGV[2] if it is ARGV[1] ('' for none); 1 when it did.</summary>
     public const string CompareAndSetOwner = """
         local owner = redis.call('HGET', KEYS[1], 'owner') or ''

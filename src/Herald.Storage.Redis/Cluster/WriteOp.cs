@@ -28,8 +28,11 @@ internal enum WriteKind
     /// <summary>Target: client id; hand it over to the node in Value, after everything recorded for it.</summary>
     Handoff,
 
-    /// <summary>Target: topic; Value: the retained message, or null to clear the topic.</summary>
+    /// <summary>Target: topic; Value: the retained message, or null to clear the topic; Field: when it expires (Unix ms, 0 never).</summary>
     Retained,
+
+    /// <summary>Target: topic; Field: now (Unix ms); clear the topic if the message there expired by then.</summary>
+    RetainedExpired,
 
     /// <summary>Target: node; Value: one forwarded entry (<see cref="Records.WriteForward"/>), sent with the others for that node in one call.</summary>
     Forward,
@@ -37,7 +40,13 @@ internal enum WriteKind
     /// <summary>Target: filter; Value: true to add it to this node's routes, false to remove it.</summary>
     Route,
 
-    /// <summary>Target: node; Field: request ("release" or "released"); Value: client id. Sent after everything else of its batch.</summary>
+    /// <summary>Target: node; Field: "user:{name}" or "client:{id}"; Value: the message (<see cref="Records.WriteMessage"/>) to push to those sessions there.</summary>
+    Push,
+
+    /// <summary>Target: node; Field: client id; Value: a delivery (<see cref="Records.Delivery"/>) for that client's session, which moved there. Sent, in order, after the hand-over that precedes it.</summary>
+    Relay,
+
+    /// <summary>Target: node; Field: request ("release", "released" or "kick"); Value: client id. Sent after everything else of its batch.</summary>
     Control,
 
     /// <summary>Runs Callback(State) once everything before it is written.</summary>

@@ -2,9 +2,16 @@ using StackExchange.Redis;
 
 namespace Herald.Storage.Redis.Cluster;
 
-/// <summary>A batch of <see cref="WriteOp"/>s turned into the calls of <see cref="RedisWriter"/>'s three phases.</summary>
+/// <summary>
+/// A batch of <see cref="WriteOp"/>s turned into the calls of <see cref="RedisWriter"/>'s three
+/// phases. Controls and relays share the third, in the order they were queued, so the deliveries a
+/// node relays for a session it gave up reach the new node after its "released".
+/// </summary>
 internal sealed class WritePlan
 {
+    /// <summary>A stream entry of forwarded messages is cut at about this size: one huge entry would hold Redis up.</summary>
+    private const int MaxEntryBytes = 1 << 20;
+
     private WritePlan(List<PlannedWrite>[] phases) => Phases = phases;
 
     public IReadOnlyList<List<PlannedWrite>> Phases { get; }
@@ -43,7 +50,10 @@ internal sealed class WritePlan
                     Changes(sessions, op.Target).HandedTo = op.Value.ToString();
                     break;
                 case WriteKind.Retained:
-                    first.Add(new PlannedWrite.Retained(op.Target, op.Value));
+                    first.Add(new PlannedWrite.Retained(Scripts.SetRetained, op.Target, op.Value.IsNull ? "" : op.Value, op.Field));
+                    break;
+                case WriteKind.RetainedExpired:
+                    first.Add(new PlannedWrite.Retained(Scripts.RemoveExpiredRetained, op.Target, op.Field, default));
                     break;
                 case WriteKind.Route:
                     first.Add(new PlannedWrite.Route(node, op.Target, (bool)op.Value));
@@ -52,6 +62,18 @@ internal sealed class WritePlan
                     if (!forwards.TryGetValue(op.Target, out var entries))
                         forwards.Add(op.Target, entries = new RecordWriter());
                     entries.Bytes((byte[])op.Value!);
+                    if (entries.Length >= MaxEntryBytes)
+                    {
+                        first.Add(InboxBatch(op.Target, entries));
+                        forwards.Remove(op.Target);
+                    }
+                    break;
+                case WriteKind.Push:
+                    // Not after an adopter: a push to a user went to every node, the adopter among them.
+                    first.Add(new PlannedWrite.Inbox(op.Target, ["push", op.Field, "m", op.Value], addressedTo: null, followAdopter: false));
+                    break;
+                case WriteKind.Relay:
+                    controls.Add(new PlannedWrite.Inbox(op.Target, ["relay", op.Field, "m", op.Value], addressedTo: null, followAdopter: true));
                     break;
                 case WriteKind.Control:
                     controls.Add(new PlannedWrite.Inbox(op.Target, ["c", op.Field, "id", op.Value, "from", node], addressedTo: null, followAdopter: false));
@@ -73,9 +95,12 @@ internal sealed class WritePlan
                 second.Add(new PlannedWrite.Session(node, clientId, last, fenceable: changes.HandedTo is null && !forget, changes.HandedTo, forget));
         }
         foreach (var (target, entries) in forwards)
-            first.Add(new PlannedWrite.Inbox(target, ["b", entries.ToArray()], addressedTo: null, followAdopter: true));
+            first.Add(InboxBatch(target, entries));
         return new WritePlan([first, second, controls]);
     }
+
+    private static PlannedWrite InboxBatch(string target, RecordWriter entries) =>
+        new PlannedWrite.Inbox(target, ["b", entries.ToArray()], addressedTo: null, followAdopter: true);
 
     private static SessionChanges Changes(Dictionary<string, SessionChanges> sessions, string clientId)
     {

@@ -9,6 +9,7 @@ import { startOverview, clearOverview } from './overview.js';
 import { startHotTopics } from './hot-topics.js';
 import { startClients } from './clients.js';
 import { startRetained } from './retained.js';
+import { startCluster } from './cluster.js';
 import { clearRows } from './dom.js';
 
 const KEY_STORAGE = 'herald.apiKey';
@@ -69,6 +70,7 @@ async function signIn(key) {
   startHotTopics(session);
   startClients(session);
   startRetained(session);
+  startCluster(session);
 }
 
 function signOut(problem) {

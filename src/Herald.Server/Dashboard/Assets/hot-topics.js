@@ -1,5 +1,6 @@
 // The busiest topics of the chosen window, from GET /api/v1/topics/hot. The server counts with a
 // bounded sketch, so a count may be over by up to error_bound; the note under the table says so.
+// The cluster's scope sums every node's top topics.
 
 import { Poller } from './poller.js';
 import { cell, renderRows } from './dom.js';
@@ -11,10 +12,11 @@ const LIMIT = 20;
 export function startHotTopics(session) {
   const body = document.getElementById('hot-topics');
   const windowSelect = document.getElementById('hot-window');
+  const scopeSelect = document.getElementById('hot-scope');
   const note = document.getElementById('hot-topics-note');
   const poller = new Poller({
     every: POLL_MS,
-    load: () => session.api.get(`topics/hot?window=${encodeURIComponent(windowSelect.value)}&limit=${LIMIT}`),
+    load: () => session.api.get(`topics/hot?window=${encodeURIComponent(windowSelect.value)}&scope=${scopeSelect.value}&limit=${LIMIT}`),
     show: hot => {
       renderRows(body, hot.topics, rowOf, 'No messages in this window.');
       const bound = hot.error_bound > 0 ? `; counts may be over by up to ${formatCount(hot.error_bound)}` : '';
@@ -25,6 +27,7 @@ export function startHotTopics(session) {
     errorElement: document.getElementById('hot-topics-error'),
   });
   windowSelect.addEventListener('change', () => poller.refresh(), { signal: session.signal });
+  scopeSelect.addEventListener('change', () => poller.refresh(), { signal: session.signal });
   poller.refresh();
 }
 
