@@ -1,0 +1,4 @@
+namespace Herald.Server.Tests.ClusterFailover;
+
+/// <summary><see cref="NodeKillTests{TRedis}"/> on a Redis Cluster of three masters.</summary>
+public sealed class NodeKillOnRedisClusterTests(ThreeMasterRedis redis) : NodeKillTests<ThreeMasterRedis>(redis);

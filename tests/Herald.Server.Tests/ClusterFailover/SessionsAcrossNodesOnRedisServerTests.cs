@@ -1,0 +1,4 @@
+namespace Herald.Server.Tests.ClusterFailover;
+
+/// <summary><see cref="SessionsAcrossNodesTests{TRedis}"/> on one redis-server.</summary>
+public sealed class SessionsAcrossNodesOnRedisServerTests(SharedNodes<StandaloneRedis> cluster) : SessionsAcrossNodesTests<StandaloneRedis>(cluster);
