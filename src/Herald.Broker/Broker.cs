@@ -190,23 +190,32 @@ public sealed partial class Broker : IDisposable
     /// then routed to what the sender asked of this node. Never forwarded again.
     /// </summary>
     /// <param name="onlySessions">Ordinary subscriptions of these sessions only: what was sent to a dead node goes to the sessions adopted from it.</param>
-    public PublishOutcome DeliverForwarded(Message message, MatchScope scope, IReadOnlySet<Session>? onlySessions = null)
+    /// <param name="unservedGroups">Gets the groups asked of this node that have no member here any more (it left a moment ago), for the cluster to send on.</param>
+    public PublishOutcome DeliverForwarded(Message message, MatchScope scope, IReadOnlySet<Session>? onlySessions = null, List<string>? unservedGroups = null)
     {
         if (message.Retain)
         {
             lock (_retainedGate)
                 Retained.Set(message);
         }
-        return Route(message, scope, refuseWhenFull: false, onlySessions);
+        return Route(message, scope, refuseWhenFull: false, onlySessions, unservedGroups);
     }
 
-    private PublishOutcome Route(Message message, MatchScope scope, bool refuseWhenFull, IReadOnlySet<Session>? onlySessions = null)
+    private PublishOutcome Route(Message message, MatchScope scope, bool refuseWhenFull, IReadOnlySet<Session>? onlySessions = null, List<string>? unservedGroups = null)
     {
         var subscribers = t_subscribers ?? [];
         t_subscribers = null; // a will published while routing gets a list of its own
         try
         {
             Subscriptions.Match(message.Topic, message.OriginClientId, subscribers, scope);
+            if (unservedGroups is not null && scope.AskedGroups is { } asked)
+            {
+                foreach (var key in asked)
+                {
+                    if (!subscribers.Exists(s => s.Group?.Key == key))
+                        unservedGroups.Add(key);
+                }
+            }
             int sent = 0, queued = 0;
             var refused = false;
             foreach (var s in subscribers)

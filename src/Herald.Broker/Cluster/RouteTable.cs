@@ -120,6 +120,29 @@ public sealed class RouteTable
         }
     }
 
+    /// <summary>The next node in turn of the shared group <paramref name="groupKey"/> other than <paramref name="excluded"/>; null when it has none.</summary>
+    public string? PickGroupNode(string groupKey, string excluded)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (Find(groupKey, create: false) is not var (level, shareName) || shareName is null
+                || level.Groups?.GetValueOrDefault(shareName) is not { } group)
+                return null;
+            for (var n = 0; n < group.Nodes.Count; n++)
+            {
+                var node = group.PickNode();
+                if (node != excluded)
+                    return node;
+            }
+            return null;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     private void AddLocked(string node, string filter)
     {
         if (!_routesByNode.TryGetValue(node, out var routes))

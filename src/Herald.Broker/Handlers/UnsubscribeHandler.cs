@@ -18,6 +18,8 @@ internal static class UnsubscribeHandler
             else
                 codes[i] = (byte)ReasonCode.NoSubscriptionExisted;
         }
-        connection.SendInOrder(OutboundPacket.UnsubAck(packet.PacketId, codes), afterCommit: session.IsPersistent); // [MQTT-3.10.4-4]
+        // In a cluster UNSUBACK waits for the routes it removed to be announced, as SUBACK does for those it adds.
+        var announced = connection.Broker.Cluster is { IsReachable: true };
+        connection.SendInOrder(OutboundPacket.UnsubAck(packet.PacketId, codes), afterCommit: session.IsPersistent || announced); // [MQTT-3.10.4-4]
     }
 }

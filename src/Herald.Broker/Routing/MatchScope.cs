@@ -27,6 +27,9 @@ public readonly struct MatchScope
     /// <summary>What another node asked of this one: ordinary subscriptions or not, and the listed groups.</summary>
     public static MatchScope Forwarded(bool ordinary, IReadOnlySet<string>? groups) => new(ordinary, groups, onlyListed: true);
 
+    /// <summary>The groups another node asked this one to serve (<see cref="Forwarded"/>); null otherwise.</summary>
+    public IReadOnlySet<string>? AskedGroups => _onlyListed ? _groups : null;
+
     /// <summary>Whether ordinary (unshared) subscriptions get the message.</summary>
     public bool Ordinary { get; }
 

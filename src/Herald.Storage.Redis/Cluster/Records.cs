@@ -16,6 +16,7 @@ internal static class Records
 {
     private const byte Ordinary = 1;
     private const byte RetainedCopy = 2;
+    private const byte Bounced = 4;
 
     public static void WriteMessage(RecordWriter writer, Message message, TimeProvider time)
     {
@@ -46,9 +47,10 @@ internal static class Records
     }
 
     /// <summary>One entry of a forwarded batch: what the receiving node is to do with the message, then the message.</summary>
-    public static void WriteForward(RecordWriter writer, Message message, bool ordinary, bool retainedCopy, IReadOnlyCollection<string>? groups, TimeProvider time)
+    /// <param name="bounced">Sent on by a node whose group member had just left: not sent on again.</param>
+    public static void WriteForward(RecordWriter writer, Message message, bool ordinary, bool retainedCopy, IReadOnlyCollection<string>? groups, TimeProvider time, bool bounced = false)
     {
-        writer.Byte((byte)((ordinary ? Ordinary : 0) | (retainedCopy ? RetainedCopy : 0)));
+        writer.Byte((byte)((ordinary ? Ordinary : 0) | (retainedCopy ? RetainedCopy : 0) | (bounced ? Bounced : 0)));
         writer.Int32(groups?.Count ?? 0);
         if (groups is not null)
         {
@@ -66,7 +68,7 @@ internal static class Records
         for (var i = 0; i < count; i++)
             groups!.Add(reader.String()!);
         var message = ReadMessage(ref reader, time);
-        return new Forward(message, (flags & Ordinary) != 0, (flags & RetainedCopy) != 0, groups);
+        return new Forward(message, (flags & Ordinary) != 0, (flags & RetainedCopy) != 0, groups, (flags & Bounced) != 0);
     }
 
     public static byte[] Subscription(TopicSubscription request, int? subscriptionId)

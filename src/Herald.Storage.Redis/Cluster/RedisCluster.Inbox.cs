@@ -175,8 +175,24 @@ public sealed partial class RedisCluster
         {
             var inner = new RecordReader(outer.Bytes());
             var forward = Records.ReadForward(ref inner, _time);
-            broker.DeliverForwarded(forward.Message, MatchScope.Forwarded(forward.Ordinary, forward.Groups), only);
+            var unserved = forward.Groups is null || forward.Bounced ? null : new List<string>();
+            broker.DeliverForwarded(forward.Message, MatchScope.Forwarded(forward.Ordinary, forward.Groups), only, unserved);
+            foreach (var group in unserved ?? [])
+                BounceGroup(forward.Message, group);
         }
+    }
+
+    /// <summary>
+    /// A group's turn came to this node just as its last member here left: the message goes to
+    /// another node of the group, once, rather than to no member at all.
+    /// </summary>
+    private void BounceGroup(Broker.Messages.Message message, string group)
+    {
+        if (Routes.PickGroupNode(group, NodeId) is not { } node)
+            return;
+        var record = new RecordWriter();
+        Records.WriteForward(record, message, ordinary: false, retainedCopy: false, groups: [group], _time, bounced: true);
+        _writer.Enqueue(new WriteOp(WriteKind.Forward, node, Value: record.ToArray()));
     }
 
     private async Task AcknowledgeAsync(RedisKey stream, RedisValue[] ids)

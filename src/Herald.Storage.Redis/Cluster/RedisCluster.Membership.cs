@@ -27,7 +27,12 @@ public sealed partial class RedisCluster
     private static readonly TimeSpan AdoptionLock = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DeadMarker = TimeSpan.FromHours(1);
 
+    /// <summary>How long after joining the retained messages are read once more (see <see cref="Announce"/>).</summary>
+    private static readonly TimeSpan CatchUpAfter = TimeSpan.FromSeconds(5);
+
     private Task? _membershipLoop;
+    private long _joinedAt;
+    private bool _caughtUp;
     private Timer? _keepAlive;
     private long _lastRouteRefresh;
     private readonly string _startedAt = DateTimeOffset.UtcNow.ToString("O");
@@ -126,6 +131,13 @@ public sealed partial class RedisCluster
                     ReloadRetained(db);
                     _lastRouteRefresh = 0;
                 }
+                else if (!_caughtUp && _time.GetElapsedTime(_joinedAt) >= CatchUpAfter)
+                {
+                    // By now every node has seen this one and sends it what it sets; what was set
+                    // while they had not yet is read once more from Redis.
+                    _caughtUp = true;
+                    ReloadRetained(db);
+                }
                 foreach (var node in await db.HashKeysAsync(ClusterKeys.Nodes).ConfigureAwait(false))
                 {
                     if (node.ToString() != NodeId && !await db.KeyExistsAsync(ClusterKeys.Alive(node.ToString())).ConfigureAwait(false))
@@ -165,11 +177,26 @@ public sealed partial class RedisCluster
         Rejoined(_log, released);
     }
 
+    /// <summary>Makes this node's retained messages what Redis holds: those set are taken, those cleared removed ($SYS, each node's own, left alone).</summary>
     private void ReloadRetained(IDatabase db)
     {
         var store = (RedisSessionStore)Store;
+        var broker = _broker!;
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        var nothingElse = Broker.Routing.MatchScope.Forwarded(ordinary: false, groups: null);
         foreach (var entry in db.HashGetAll(ClusterKeys.Retained))
-            _broker!.DeliverForwarded(store.ReadRetained(entry.Value), Broker.Routing.MatchScope.Forwarded(ordinary: false, groups: null));
+        {
+            held.Add(entry.Name.ToString());
+            broker.DeliverForwarded(store.ReadRetained(entry.Value), nothingElse);
+        }
+        var local = new List<Broker.Messages.Message>();
+        broker.Retained.Match("#", local); // '#' leaves out the '$' topics [MQTT-4.7.2-1]
+        foreach (var message in local)
+        {
+            // A message set moments ago may still be on its way into Redis: left alone.
+            if (!held.Contains(message.Topic) && _time.GetElapsedTime(message.Timestamp) > CatchUpAfter)
+                broker.DeliverForwarded(Broker.Messages.Message.Create(message.Topic, [], Protocol.QualityOfService.AtMostOnce, retain: true), nothingElse);
+        }
     }
 
     /// <summary>Adopts a dead node now, or waits (bounded) while another node does.</summary>

@@ -116,6 +116,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     public void Start(Broker.Broker broker)
     {
         _broker = broker;
+        _joinedAt = _time.GetTimestamp();
         var subscriber = _redis.GetSubscriber();
         subscriber.Subscribe(ClusterKeys.RouteChanges, (_, change) => OnRouteChange(change.ToString()));
         subscriber.Subscribe(ClusterKeys.Wake(NodeId), (_, _) => WakeInbox());
