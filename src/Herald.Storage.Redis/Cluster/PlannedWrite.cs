@@ -45,17 +45,24 @@ internal abstract class PlannedWrite
 
     /// <summary>
     /// A batch's route changes ("+filter", "-filter" in order) applied to this node's routes and
-    /// announced as one message: <c>node␀+a/b␀-c/#</c> (U+0000 never occurs in a filter [MQTT-1.5.4-2]).
+    /// announced as one message: <c>node␀sequence␀+a/b␀-c/#</c> (U+0000 never occurs in a filter [MQTT-1.5.4-2]).
     /// </summary>
-    public sealed class Routes(string node, List<string> changes) : PlannedWrite
+    /// The announcement carries a sequence number after the node, and the write is done once the
+    /// other nodes applied it (<see cref="RouteAcks"/>).
+    public sealed class Routes(string node, List<string> changes, RouteAcks acks) : PlannedWrite
     {
         public const char Separator = '\0';
 
-        public override Task<RedisResult> RunAsync(IDatabase db)
+        private readonly long _sequence = acks.Next();
+
+        public override async Task<RedisResult> RunAsync(IDatabase db)
         {
-            var announcement = $"{node}{Separator}{string.Join(Separator, changes)}";
+            var applied = acks.Expect(_sequence);
+            var announcement = $"{node}{Separator}{_sequence}{Separator}{string.Join(Separator, changes)}";
             RedisValue[] args = [ClusterKeys.RouteChanges.ToString(), announcement, .. changes.Select(c => (RedisValue)c)];
-            return db.ScriptEvaluateAsync(Scripts.ApplyRoutes, [ClusterKeys.Routes(node)], args);
+            var result = await db.ScriptEvaluateAsync(Scripts.ApplyRoutes, [ClusterKeys.Routes(node)], args).ConfigureAwait(false);
+            await applied.ConfigureAwait(false);
+            return result;
         }
     }
 

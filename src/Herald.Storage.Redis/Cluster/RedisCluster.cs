@@ -41,6 +41,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly RedisWriter _writer;
+    private readonly RouteAcks _routeAcks;
     private readonly ThreadLocal<RouteMatch> _matches;
     private readonly CancellationTokenSource _stopping = new();
     private Broker.Broker? _broker;
@@ -56,7 +57,8 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         Configuration = configuration;
         _time = time;
         _log = log;
-        _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced);
+        _routeAcks = new RouteAcks(nodeId, () => _members);
+        _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced, _routeAcks);
         _matches = new ThreadLocal<RouteMatch>(() => new RouteMatch(nodeId));
         // The prefix wraps after 2^15 joins; ids need only be unique among the messages of a few seconds.
         Store = new RedisSessionStore(_writer, redis, nodeId, time, (joinNumber & 0x7FFF) << MessageIdBits);
@@ -120,6 +122,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         var subscriber = _redis.GetSubscriber();
         subscriber.Subscribe(ClusterKeys.RouteChanges, (_, change) => OnRouteChange(change.ToString()));
         subscriber.Subscribe(ClusterKeys.Wake(NodeId), (_, _) => WakeInbox());
+        subscriber.Subscribe(ClusterKeys.RouteAcks(NodeId), (_, ack) => OnRouteAck(ack.ToString()));
         Heartbeat();
         RefreshRoutes();
         var db = _redis.GetDatabase();
@@ -279,9 +282,9 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
             return;
         }
         var parts = change.Split(PlannedWrite.Routes.Separator);
-        if (parts[0] == NodeId)
+        if (parts[0] == NodeId || parts.Length < 2)
             return;
-        for (var i = 1; i < parts.Length; i++)
+        for (var i = 2; i < parts.Length; i++)
         {
             if (parts[i].Length < 2)
                 continue;
@@ -290,6 +293,14 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
             else
                 Routes.Remove(parts[0], parts[i][1..]);
         }
+        _redis.GetSubscriber().Publish(ClusterKeys.RouteAcks(parts[0]), $"{NodeId} {parts[1]}", CommandFlags.FireAndForget);
+    }
+
+    private void OnRouteAck(string ack)
+    {
+        var space = ack.IndexOf(' ');
+        if (space > 0 && long.TryParse(ack.AsSpan(space + 1), out var sequence))
+            _routeAcks.Acked(ack[..space], sequence);
     }
 
     /// <summary>Reads every member's routes whole; this node's own are announced again, for a Redis that lost them.</summary>

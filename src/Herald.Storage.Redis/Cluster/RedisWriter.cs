@@ -38,6 +38,7 @@ internal sealed partial class RedisWriter : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Func<string, bool> _hasLocalSession;
     private readonly Action<string> _fenced;
+    private readonly RouteAcks _routeAcks;
     private readonly Lock _gate = new();
     private List<WriteOp> _pending = []; // guarded by _gate
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -49,8 +50,10 @@ internal sealed partial class RedisWriter : IAsyncDisposable
 
     /// <param name="hasLocalSession">Whether a session of the client id is on this node now, read when a <see cref="WriteKind.Forget"/> is written.</param>
     /// <param name="fenced">Told of a client id whose records were refused because another node owns it now.</param>
-    public RedisWriter(IConnectionMultiplexer redis, string node, ILogger log, Func<string, bool> hasLocalSession, Action<string> fenced)
+    /// <param name="routeAcks">What route announcements wait for; by default nothing (no other node to tell).</param>
+    public RedisWriter(IConnectionMultiplexer redis, string node, ILogger log, Func<string, bool> hasLocalSession, Action<string> fenced, RouteAcks? routeAcks = null)
     {
+        _routeAcks = routeAcks ?? new RouteAcks(node, () => []);
         _redis = redis;
         _node = node;
         _log = log;
@@ -194,7 +197,7 @@ internal sealed partial class RedisWriter : IAsyncDisposable
     /// <summary>Writes a batch in its three phases, retrying what failed; false if the writer stops before it could.</summary>
     private async Task<bool> CommitAsync(List<WriteOp> batch)
     {
-        var plan = WritePlan.Of(batch, _node, _hasLocalSession);
+        var plan = WritePlan.Of(batch, _node, _hasLocalSession, _routeAcks);
         foreach (var phase in plan.Phases)
         {
             var left = phase;

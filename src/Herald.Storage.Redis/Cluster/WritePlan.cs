@@ -16,7 +16,7 @@ internal sealed class WritePlan
 
     public IReadOnlyList<List<PlannedWrite>> Phases { get; }
 
-    public static WritePlan Of(List<WriteOp> batch, string node, Func<string, bool> hasLocalSession)
+    public static WritePlan Of(List<WriteOp> batch, string node, Func<string, bool> hasLocalSession, RouteAcks acks)
     {
         var sessions = new Dictionary<string, SessionChanges>(StringComparer.Ordinal);
         var first = new List<PlannedWrite>();
@@ -82,7 +82,7 @@ internal sealed class WritePlan
             }
         }
         if (routes.Count > 0)
-            first.Add(new PlannedWrite.Routes(node, routes));
+            first.Add(new PlannedWrite.Routes(node, routes, acks));
         var second = new List<PlannedWrite>();
         foreach (var (clientId, changes) in sessions)
         {

@@ -24,6 +24,9 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
     private static readonly TimeSpan WriterTimeout = TimeSpan.FromSeconds(10);
     private static readonly DateTimeOffset Start = new(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
+    /// <summary>Route announcements wait for no other node: the tests run one node alone.</summary>
+    private static readonly RouteAcks NoOtherNodes = new("alone", () => []);
+
     private readonly FakeTimeProvider _time = new(Start);
     private readonly List<string> _fenced = [];
     private readonly List<RedisWriter> _writers = [];
@@ -235,7 +238,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
             new(WriteKind.SessionSet, clientId, "x", 60L),
         ];
 
-        var plan = WritePlan.Of(batch, node, _ => false);
+        var plan = WritePlan.Of(batch, node, _ => false, NoOtherNodes);
 
         Assert.Equal(3, plan.Phases.Count);
         Assert.Empty(plan.Phases[2]);
@@ -258,7 +261,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
             new(WriteKind.Qos2Set, clientId, "q:8"),
         ];
 
-        foreach (var phase in WritePlan.Of(batch, node, _ => false).Phases)
+        foreach (var phase in WritePlan.Of(batch, node, _ => false, NoOtherNodes).Phases)
             await RunAsync(phase);
 
         Assert.False(await Db.HashExistsAsync(SessionKey(clientId), "q:7"));
@@ -276,7 +279,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
         writer.Enqueue(new WriteOp(WriteKind.Forget, clientId));
         await DurableAsync(writer);
 
-        Assert.Empty(WritePlan.Of([new(WriteKind.Forget, clientId)], node, _ => true).Phases.SelectMany(p => p));
+        Assert.Empty(WritePlan.Of([new(WriteKind.Forget, clientId)], node, _ => true, NoOtherNodes).Phases.SelectMany(p => p));
         Assert.Equal(node, (string?)await Db.HashGetAsync(SessionKey(clientId), "owner"));
         Assert.NotNull(store.LoadSession(Db, clientId));
         Assert.True(await Db.SetContainsAsync(SessionsKey(node), clientId));
