@@ -45,8 +45,8 @@ internal static class ClusterKeys
     /// <summary>Hash of the node's counters and hot topics, renewed every second, with a time to live.</summary>
     public static RedisKey Stats(string node) => $"herald:node:{{{node}}}:stats";
 
-    /// <summary>Channel on which the other nodes tell a node they applied its route announcement ("node sequence").</summary>
-    public static RedisChannel RouteAcks(string node) => RedisChannel.Literal($"herald:node:{{{node}}}:route-acks");
+    /// <summary>Channel on which the other nodes tell a node they applied its route announcement or retained messages ("node sequence").</summary>
+    public static RedisChannel Applied(string node) => RedisChannel.Literal($"herald:node:{{{node}}}:applied");
 
     /// <summary>Channel a node is woken on when its inbox has something.</summary>
     public static RedisChannel Wake(string node) => RedisChannel.Literal($"herald:node:{{{node}}}:wake");

@@ -48,8 +48,8 @@ internal abstract class PlannedWrite
     /// announced as one message: <c>node␀sequence␀+a/b␀-c/#</c> (U+0000 never occurs in a filter [MQTT-1.5.4-2]).
     /// </summary>
     /// The announcement carries a sequence number after the node, and the write is done once the
-    /// other nodes applied it (<see cref="RouteAcks"/>).
-    public sealed class Routes(string node, List<string> changes, RouteAcks acks) : PlannedWrite
+    /// other nodes applied it (<see cref="AppliedAcks"/>).
+    public sealed class Routes(string node, List<string> changes, AppliedAcks acks) : PlannedWrite
     {
         public const char Separator = '\0';
 
@@ -71,14 +71,23 @@ internal abstract class PlannedWrite
     /// request. Sent to a node that died and was adopted, it goes to the adopter instead, still
     /// addressed to the dead node so the adopter delivers it to that node's sessions only.
     /// </summary>
-    public sealed class Inbox(string target, RedisValue[] fields, string? addressedTo, bool followAdopter) : PlannedWrite
+    /// With <paramref name="applied"/> the entry asks to be answered once applied (its retained
+    /// messages taken in), and the write is done when it was or <see cref="AppliedAcks.Timeout"/> passed.
+    public sealed class Inbox(string target, RedisValue[] fields, string? addressedTo, bool followAdopter, AppliedAcks? applied = null) : PlannedWrite
     {
-        public override Task<RedisResult> RunAsync(IDatabase db)
+        public override async Task<RedisResult> RunAsync(IDatabase db)
         {
-            RedisValue[] args = addressedTo is null
-                ? [ClusterKeys.Wake(target).ToString(), .. fields]
-                : [ClusterKeys.Wake(target).ToString(), .. fields, "to", addressedTo];
-            return db.ScriptEvaluateAsync(Scripts.Forward, [ClusterKeys.Inbox(target), ClusterKeys.Dead(target)], args);
+            var sequence = applied?.Next() ?? 0;
+            var answered = applied?.Expect(sequence, [target]);
+            RedisValue[] args = [ClusterKeys.Wake(target).ToString(), .. fields];
+            if (addressedTo is not null)
+                args = [.. args, "to", addressedTo];
+            if (answered is not null)
+                args = [.. args, "applied", sequence];
+            var result = await db.ScriptEvaluateAsync(Scripts.Forward, [ClusterKeys.Inbox(target), ClusterKeys.Dead(target)], args).ConfigureAwait(false);
+            if (answered is not null && string.IsNullOrEmpty((string?)result))
+                await answered.ConfigureAwait(false);
+            return result;
         }
 
         public override PlannedWrite? FollowUp(RedisResult result, Action<string> fenced)
@@ -86,7 +95,7 @@ internal abstract class PlannedWrite
             var adopter = (string?)result;
             if (string.IsNullOrEmpty(adopter) || !followAdopter || adopter == target)
                 return null;
-            return new Inbox(adopter, fields, addressedTo ?? target, followAdopter);
+            return new Inbox(adopter, fields, addressedTo ?? target, followAdopter, applied);
         }
     }
 }

@@ -134,6 +134,9 @@ public sealed partial class RedisCluster
                 {
                     BadEntry(_log, entry.Id.ToString(), e.Message);
                 }
+                // Its retained messages are in this node's store now: the sender may acknowledge them.
+                if (entry["applied"] is { IsNull: false } sequence && entry["from"] is { IsNull: false } from)
+                    Applied(from.ToString(), sequence.ToString());
             }
         }
         Store.WhenDurable(static state =>

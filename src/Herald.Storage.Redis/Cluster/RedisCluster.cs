@@ -41,7 +41,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly RedisWriter _writer;
-    private readonly RouteAcks _routeAcks;
+    private readonly AppliedAcks _routeAcks;
     private readonly ThreadLocal<RouteMatch> _matches;
     private readonly CancellationTokenSource _stopping = new();
     private Broker.Broker? _broker;
@@ -57,7 +57,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         Configuration = configuration;
         _time = time;
         _log = log;
-        _routeAcks = new RouteAcks(nodeId, () => _members);
+        _routeAcks = new AppliedAcks(nodeId, () => _members);
         _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced, _routeAcks);
         _matches = new ThreadLocal<RouteMatch>(() => new RouteMatch(nodeId));
         // The prefix wraps after 2^15 joins; ids need only be unique among the messages of a few seconds.
@@ -122,7 +122,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         var subscriber = _redis.GetSubscriber();
         subscriber.Subscribe(ClusterKeys.RouteChanges, (_, change) => OnRouteChange(change.ToString()));
         subscriber.Subscribe(ClusterKeys.Wake(NodeId), (_, _) => WakeInbox());
-        subscriber.Subscribe(ClusterKeys.RouteAcks(NodeId), (_, ack) => OnRouteAck(ack.ToString()));
+        subscriber.Subscribe(ClusterKeys.Applied(NodeId), (_, ack) => OnApplied(ack.ToString()));
         Heartbeat();
         RefreshRoutes();
         var db = _redis.GetDatabase();
@@ -146,7 +146,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         {
             record.Reset();
             Records.WriteForward(record, message, target.Ordinary, message.Retain, target.Groups, _time);
-            _writer.Enqueue(new WriteOp(WriteKind.Forward, target.Node, Value: record.ToArray()));
+            _writer.Enqueue(new WriteOp(WriteKind.Forward, target.Node, message.Retain, record.ToArray()));
             sent++;
         }
         // Every node keeps every retained message: the others get it even without a matching subscription.
@@ -156,7 +156,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
                 continue;
             record.Reset();
             Records.WriteForward(record, message, ordinary: false, retainedCopy: true, groups: null, _time);
-            _writer.Enqueue(new WriteOp(WriteKind.Forward, member, Value: record.ToArray()));
+            _writer.Enqueue(new WriteOp(WriteKind.Forward, member, true, record.ToArray()));
         }
         var elsewhere = match.GroupsElsewhere.Count > 0 ? new HashSet<string>(match.GroupsElsewhere, StringComparer.Ordinal) : null;
         return new ForwardResult(sent, elsewhere);
@@ -293,10 +293,14 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
             else
                 Routes.Remove(parts[0], parts[i][1..]);
         }
-        _redis.GetSubscriber().Publish(ClusterKeys.RouteAcks(parts[0]), $"{NodeId} {parts[1]}", CommandFlags.FireAndForget);
+        Applied(parts[0], parts[1]);
     }
 
-    private void OnRouteAck(string ack)
+    /// <summary>Tells <paramref name="node"/> this node applied its write <paramref name="sequence"/>.</summary>
+    private void Applied(string node, string sequence) =>
+        _redis.GetSubscriber().Publish(ClusterKeys.Applied(node), $"{NodeId} {sequence}", CommandFlags.FireAndForget);
+
+    private void OnApplied(string ack)
     {
         var space = ack.IndexOf(' ');
         if (space > 0 && long.TryParse(ack.AsSpan(space + 1), out var sequence))

@@ -38,7 +38,7 @@ internal sealed partial class RedisWriter : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Func<string, bool> _hasLocalSession;
     private readonly Action<string> _fenced;
-    private readonly RouteAcks _routeAcks;
+    private readonly AppliedAcks _routeAcks;
     private readonly Lock _gate = new();
     private List<WriteOp> _pending = []; // guarded by _gate
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -51,9 +51,9 @@ internal sealed partial class RedisWriter : IAsyncDisposable
     /// <param name="hasLocalSession">Whether a session of the client id is on this node now, read when a <see cref="WriteKind.Forget"/> is written.</param>
     /// <param name="fenced">Told of a client id whose records were refused because another node owns it now.</param>
     /// <param name="routeAcks">What route announcements wait for; by default nothing (no other node to tell).</param>
-    public RedisWriter(IConnectionMultiplexer redis, string node, ILogger log, Func<string, bool> hasLocalSession, Action<string> fenced, RouteAcks? routeAcks = null)
+    public RedisWriter(IConnectionMultiplexer redis, string node, ILogger log, Func<string, bool> hasLocalSession, Action<string> fenced, AppliedAcks? routeAcks = null)
     {
-        _routeAcks = routeAcks ?? new RouteAcks(node, () => []);
+        _routeAcks = routeAcks ?? new AppliedAcks(node, () => []);
         _redis = redis;
         _node = node;
         _log = log;

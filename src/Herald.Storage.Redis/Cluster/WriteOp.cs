@@ -34,7 +34,11 @@ internal enum WriteKind
     /// <summary>Target: topic; Field: when the expired message expired (Unix ms); clear the topic if that message is still there.</summary>
     RetainedExpired,
 
-    /// <summary>Target: node; Value: one forwarded entry (<see cref="Records.WriteForward"/>), sent with the others for that node in one call.</summary>
+    /// <summary>
+    /// Target: node; Value: one forwarded entry (<see cref="Records.WriteForward"/>), sent with the
+    /// others for that node in one call; Field: true when it carries a retained message, and the
+    /// batch then waits for the node to have applied it.
+    /// </summary>
     Forward,
 
     /// <summary>Target: filter; Value: true to add it to this node's routes, false to remove it.</summary>

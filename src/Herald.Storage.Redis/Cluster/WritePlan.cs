@@ -16,12 +16,13 @@ internal sealed class WritePlan
 
     public IReadOnlyList<List<PlannedWrite>> Phases { get; }
 
-    public static WritePlan Of(List<WriteOp> batch, string node, Func<string, bool> hasLocalSession, RouteAcks acks)
+    public static WritePlan Of(List<WriteOp> batch, string node, Func<string, bool> hasLocalSession, AppliedAcks acks)
     {
         var sessions = new Dictionary<string, SessionChanges>(StringComparer.Ordinal);
         var first = new List<PlannedWrite>();
         var controls = new List<PlannedWrite>();
         var forwards = new Dictionary<string, RecordWriter>(StringComparer.Ordinal);
+        var retainedTo = new HashSet<string>(StringComparer.Ordinal); // nodes whose batch carries a retained message
         var routes = new List<string>();
         foreach (var op in batch)
         {
@@ -63,9 +64,11 @@ internal sealed class WritePlan
                     if (!forwards.TryGetValue(op.Target, out var entries))
                         forwards.Add(op.Target, entries = new RecordWriter());
                     entries.Bytes((byte[])op.Value!);
+                    if (op.Field == true)
+                        retainedTo.Add(op.Target);
                     if (entries.Length >= MaxEntryBytes)
                     {
-                        first.Add(InboxBatch(op.Target, entries));
+                        first.Add(InboxBatch(node, op.Target, entries, retainedTo.Remove(op.Target) ? acks : null));
                         forwards.Remove(op.Target);
                     }
                     break;
@@ -98,12 +101,15 @@ internal sealed class WritePlan
                 second.Add(new PlannedWrite.Session(node, clientId, last, fenceable: changes.HandedTo is null && !forget, changes.HandedTo, forget));
         }
         foreach (var (target, entries) in forwards)
-            first.Add(InboxBatch(target, entries));
+            first.Add(InboxBatch(node, target, entries, retainedTo.Contains(target) ? acks : null));
         return new WritePlan([first, second, controls]);
     }
 
-    private static PlannedWrite InboxBatch(string target, RecordWriter entries) =>
-        new PlannedWrite.Inbox(target, ["b", entries.ToArray()], addressedTo: null, followAdopter: true);
+    /// <param name="applied">For a batch carrying retained messages: wait for the node to have applied it.</param>
+    private static PlannedWrite InboxBatch(string node, string target, RecordWriter entries, AppliedAcks? applied) =>
+        applied is null
+            ? new PlannedWrite.Inbox(target, ["b", entries.ToArray()], addressedTo: null, followAdopter: true)
+            : new PlannedWrite.Inbox(target, ["b", entries.ToArray(), "from", node], addressedTo: null, followAdopter: true, applied);
 
     private static SessionChanges Changes(Dictionary<string, SessionChanges> sessions, string clientId)
     {

@@ -25,7 +25,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IClassFixture<Re
     private static readonly DateTimeOffset Start = new(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
     /// <summary>Route announcements wait for no other node: the tests run one node alone.</summary>
-    private static readonly RouteAcks NoOtherNodes = new("alone", () => []);
+    private static readonly AppliedAcks NoOtherNodes = new("alone", () => []);
 
     private readonly FakeTimeProvider _time = new(Start);
     private readonly List<string> _fenced = [];

@@ -3,14 +3,16 @@ using System.Collections.Concurrent;
 namespace Herald.Storage.Redis.Cluster;
 
 /// <summary>
-/// Waits for the other nodes to have applied this node's route announcements. Each batch of
-/// route changes carries a sequence number; a node that applied it answers on this node's ack
-/// channel (<see cref="ClusterKeys.RouteAcks"/>). The writer holds the batch, and so the SUBACKs
-/// it confirms, until every node then alive has answered or <see cref="Timeout"/> passed: a
-/// message published anywhere after SUBACK then finds the new route. A node that does not
-/// answer (it is dying, or cut off) only delays, it never blocks.
+/// Waits for other nodes to have applied what this node told them: its route announcements
+/// (every node then alive), and the retained messages it forwarded (the nodes they went to).
+/// Each such write carries a sequence number; a node that applied it answers on this node's
+/// channel (<see cref="ClusterKeys.Applied"/>). The writer holds the batch, and so the SUBACKs
+/// and PUBACKs it confirms, until they answered or <see cref="Timeout"/> passed: a message
+/// published anywhere after SUBACK finds the new route, and a SUBSCRIBE anywhere after a retained
+/// message's PUBACK finds it. A node that does not answer (it is dying, or cut off) only delays,
+/// it never blocks.
 /// </summary>
-internal sealed class RouteAcks(string self, Func<IReadOnlyList<string>> members)
+internal sealed class AppliedAcks(string self, Func<IReadOnlyList<string>> members)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
 
@@ -19,10 +21,13 @@ internal sealed class RouteAcks(string self, Func<IReadOnlyList<string>> members
 
     public long Next() => Interlocked.Increment(ref _last);
 
-    /// <summary>Starts waiting for <paramref name="sequence"/>, before it is announced so no answer is missed.</summary>
-    public Task Expect(long sequence)
+    /// <summary>Starts waiting for every other member to apply <paramref name="sequence"/>, before it is sent so no answer is missed.</summary>
+    public Task Expect(long sequence) => Expect(sequence, members());
+
+    /// <summary>Starts waiting for <paramref name="nodes"/> to apply <paramref name="sequence"/>.</summary>
+    public Task Expect(long sequence, IEnumerable<string> nodes)
     {
-        var waiting = new HashSet<string>(members(), StringComparer.Ordinal);
+        var waiting = new HashSet<string>(nodes, StringComparer.Ordinal);
         waiting.Remove(self);
         if (waiting.Count == 0)
             return Task.CompletedTask;
