@@ -191,7 +191,7 @@ public static class HeraldHost
         var log = LoggerFactory.Create(logging => logging.AddConsole()).CreateLogger<RedisCluster>();
         try
         {
-            cluster = RedisCluster.Join(options.Cluster.Redis!, options.NodeId, TimeProvider.System, log);
+            cluster = RedisCluster.Join(options.Cluster.Redis!, options.NodeId, TimeSpan.FromSeconds(options.Cluster.NodeTimeoutSeconds), TimeProvider.System, log);
         }
         catch (RedisConnectionException e)
         {

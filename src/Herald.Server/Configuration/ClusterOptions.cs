@@ -13,5 +13,8 @@ public sealed class ClusterOptions
     /// <summary>This node's name, unique in the cluster; by default the host name and the MQTT port.</summary>
     public string? NodeId { get; set; }
 
+    /// <summary>Seconds without a heartbeat (one a second) after which a node is taken for dead and its sessions adopted by another.</summary>
+    public int NodeTimeoutSeconds { get; set; } = 5;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
 }

@@ -37,6 +37,7 @@ public static class HeraldOptionsValidator
         Range("Mqtt:ServerKeepAlive", options.Mqtt.ServerKeepAlive, 0, 65535);
         if (options.Cluster.Enabled && !System.Text.RegularExpressions.Regex.IsMatch(options.NodeId, "^[A-Za-z0-9._-]{1,64}$"))
             errors.Add($"Herald:Cluster:NodeId must be 1 to 64 letters, digits, '.', '_' or '-', not '{options.NodeId}'");
+        Range("Cluster:NodeTimeoutSeconds", options.Cluster.NodeTimeoutSeconds, 2, 3600);
         Range("Http:Port", options.Http.Port, 1, 65535);
         Address("Http:Address", options.Http.Address);
         Range("Mqtt:TlsPort", options.Mqtt.TlsPort, 1, 65535);

@@ -15,6 +15,9 @@ internal sealed class ClaimState
     /// <summary>Deliveries relayed for it before its session is loaded here; null once it is, when they go straight to it.</summary>
     public List<StoredDelivery>? Waiting { get; set; } = [];
 
-    /// <summary>A node that asked for the client id meanwhile: it is handed over once the CONNECT is done.</summary>
-    public string? ReleaseTo { get; set; }
+    /// <summary>
+    /// Nodes that asked for the client id meanwhile, in order: the last gets it once the CONNECT is
+    /// done (its CONNECT came last), the others are told to ask again.
+    /// </summary>
+    public List<string> Requesters { get; } = [];
 }

@@ -9,7 +9,7 @@ namespace Herald.Storage.Redis.Cluster;
 
 /// <summary>
 /// Heartbeats and failures. Every second a node renews its alive key (it lives
-/// <see cref="AliveFor"/>) and looks at the others'. A node whose key ran out is dead: the first
+/// <see cref="NodeTimeout"/>) and looks at the others'. A node whose key ran out is dead: the first
 /// node to take its adoption lock takes its client ids, loads its persistent sessions, delivers
 /// what waited in its inbox to them, and removes its routes. A node that starts takes the same
 /// lock on itself, so it never loads its sessions while another node is adopting them.
@@ -21,8 +21,6 @@ namespace Herald.Storage.Redis.Cluster;
 /// </summary>
 public sealed partial class RedisCluster
 {
-    /// <summary>How long a node counts as alive after its last heartbeat: its failure is noticed within this and one more second.</summary>
-    public static readonly TimeSpan AliveFor = TimeSpan.FromSeconds(3);
 
     private static readonly TimeSpan AdoptionLock = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DeadMarker = TimeSpan.FromHours(1);
@@ -43,7 +41,7 @@ public sealed partial class RedisCluster
         var db = _redis.GetDatabase();
         // A node restarted at once after a crash finds its last heartbeat still there: it waits it
         // out. One still renewed after that belongs to another running process with this id.
-        var heartbeatGone = _time.GetUtcNow() + AliveFor + TimeSpan.FromSeconds(1.5);
+        var heartbeatGone = _time.GetUtcNow() + NodeTimeout + TimeSpan.FromSeconds(1.5);
         while (db.KeyExists(ClusterKeys.Alive(NodeId)))
         {
             if (_time.GetUtcNow() > heartbeatGone)
@@ -58,7 +56,7 @@ public sealed partial class RedisCluster
             Thread.Sleep(200);
         }
         db.KeyDelete(ClusterKeys.Dead(NodeId));
-        db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, AliveFor);
+        db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, NodeTimeout);
     }
 
     /// <summary>
@@ -81,7 +79,7 @@ public sealed partial class RedisCluster
     {
         try
         {
-            _redis.GetDatabase().StringSet(ClusterKeys.Alive(NodeId), _startedAt, AliveFor);
+            _redis.GetDatabase().StringSet(ClusterKeys.Alive(NodeId), _startedAt, NodeTimeout);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -92,7 +90,7 @@ public sealed partial class RedisCluster
     private void Heartbeat()
     {
         var db = _redis.GetDatabase();
-        db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, AliveFor);
+        db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, NodeTimeout);
         db.HashSet(ClusterKeys.Nodes, NodeId, JsonSerializer.Serialize(new { started = _startedAt }));
         var members = new List<string>();
         foreach (var entry in db.HashKeys(ClusterKeys.Nodes))

@@ -18,6 +18,9 @@ public sealed partial class RedisCluster
     /// <summary>How long a claim waits for the owner's hand-over before taking the id regardless.</summary>
     public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Rounds of asking a claim makes while other nodes claim the same id at once; then the CONNECT is refused, server busy.</summary>
+    private const int ClaimAttempts = 6;
+
     /// <summary>The ids of the messages a session took lately, written by the node that hands it over (<see cref="Broker.Broker.ReleaseSession"/>).</summary>
     internal const string RecentIdsField = "r";
 
@@ -45,7 +48,7 @@ public sealed partial class RedisCluster
         try
         {
             var owned = false;
-            for (var attempt = 0; attempt < 3 && !owned; attempt++)
+            for (var attempt = 0; attempt < ClaimAttempts && !owned; attempt++)
             {
                 var owner = (string?)await db.HashGetAsync(key, "owner").ConfigureAwait(false);
                 if (owner == NodeId)
@@ -54,7 +57,7 @@ public sealed partial class RedisCluster
                     break;
                 }
                 var alive = owner is not null && await db.KeyExistsAsync(ClusterKeys.Alive(owner)).ConfigureAwait(false);
-                if (owner is not null && !alive && attempt < 2)
+                if (owner is not null && !alive && attempt < ClaimAttempts - 1)
                 {
                     // A dead owner's inbox may hold messages for this session: it is adopted (drained
                     // into its sessions) first, by this node or the one already at it; then asked again.
@@ -106,16 +109,23 @@ public sealed partial class RedisCluster
 
     public void EndClaim(string clientId)
     {
-        string? releaseTo;
+        List<string> requesters;
         lock (_relayGate)
         {
             if (!_claiming.TryGetValue(clientId, out var state) || --state.Claims > 0)
                 return;
             _claiming.Remove(clientId);
-            releaseTo = state.ReleaseTo;
+            requesters = state.Requesters;
         }
-        if (releaseTo is not null)
-            Release(clientId, releaseTo);
+        if (requesters.Count == 0)
+            return;
+        Release(clientId, requesters[^1]);
+        // The others look again and find the id with the last one, which they ask in turn.
+        foreach (var other in requesters.Take(requesters.Count - 1).Distinct())
+        {
+            if (other != requesters[^1])
+                _writer.Enqueue(new WriteOp(WriteKind.Control, other, "released", clientId));
+        }
     }
 
     public void SessionEnded(string clientId) => _writer.Enqueue(new WriteOp(WriteKind.Forget, clientId));
@@ -154,7 +164,7 @@ public sealed partial class RedisCluster
                     // A CONNECT of this client id is under way here: the other node gets it once that is done.
                     if (_claiming.TryGetValue(clientId, out var claiming))
                     {
-                        claiming.ReleaseTo = from;
+                        claiming.Requesters.Add(from);
                         return;
                     }
                 }

@@ -50,8 +50,9 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     /// <summary>Bits of a message id below the node's prefix: 2^48 messages per join before ids could repeat.</summary>
     private const int MessageIdBits = 48;
 
-    private RedisCluster(ConnectionMultiplexer redis, string nodeId, string configuration, TimeProvider time, ILogger log, long joinNumber)
+    private RedisCluster(ConnectionMultiplexer redis, string nodeId, string configuration, TimeProvider time, ILogger log, long joinNumber, TimeSpan nodeTimeout)
     {
+        NodeTimeout = nodeTimeout;
         _redis = redis;
         NodeId = nodeId;
         Configuration = configuration;
@@ -65,6 +66,13 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     }
 
     public string NodeId { get; }
+
+    /// <summary>
+    /// How long a node counts as alive after its last heartbeat (heartbeats are every second): its
+    /// death is noticed within this and one more second; a node stalled longer than this (a long
+    /// GC pause, a starved machine) is taken for dead, and its clients reconnect to their sessions.
+    /// </summary>
+    public TimeSpan NodeTimeout { get; }
 
     /// <summary>The Redis configuration string, for messages.</summary>
     public string Configuration { get; }
@@ -93,7 +101,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     /// </summary>
     /// <exception cref="RedisConnectionException">Redis cannot be reached.</exception>
     /// <exception cref="InvalidOperationException">The node id is in use or invalid; the message says so.</exception>
-    public static RedisCluster Join(string configuration, string nodeId, TimeProvider time, ILogger log)
+    public static RedisCluster Join(string configuration, string nodeId, TimeSpan nodeTimeout, TimeProvider time, ILogger log)
     {
         if (!ValidNodeId().IsMatch(nodeId))
             throw new InvalidOperationException($"Herald:Cluster:NodeId '{nodeId}' must be 1 to 64 letters, digits, '.', '_' or '-'");
@@ -104,7 +112,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         options.ConnectTimeout = (int)RedisTimeout.TotalMilliseconds;
         var redis = ConnectionMultiplexer.Connect(options);
         var joinNumber = redis.GetDatabase().StringIncrement(ClusterKeys.Joins);
-        var cluster = new RedisCluster(redis, nodeId, configuration, time, log, joinNumber);
+        var cluster = new RedisCluster(redis, nodeId, configuration, time, log, joinNumber, nodeTimeout);
         cluster.TakeOverOwnKeys();
         cluster.Announce();
         return cluster;
