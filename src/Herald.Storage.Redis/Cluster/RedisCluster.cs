@@ -46,6 +46,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Broker.Broker? _broker;
     private volatile string[] _members = [];
+    private int _disposed;
 
     /// <summary>Bits of a message id below the node's prefix: 2^48 messages per join before ids could repeat.</summary>
     private const int MessageIdBits = 48;
@@ -258,6 +259,9 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host's container disposes it once for each service it stands for (itself, IClusterBus).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _stopping.Cancel();
         _keepAlive?.Dispose();
         WakeInbox();
