@@ -41,7 +41,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly RedisWriter _writer;
-    private readonly AppliedAcks _routeAcks;
+    private readonly AppliedAcks _applied;
     private readonly ThreadLocal<RouteMatch> _matches;
     private readonly CancellationTokenSource _stopping = new();
     private Broker.Broker? _broker;
@@ -59,8 +59,8 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         Configuration = configuration;
         _time = time;
         _log = log;
-        _routeAcks = new AppliedAcks(nodeId, () => _members);
-        _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced, _routeAcks);
+        _applied = new AppliedAcks(nodeId, () => _members);
+        _writer = new RedisWriter(redis, nodeId, log, HasLocalSession, OnFenced, _applied);
         _matches = new ThreadLocal<RouteMatch>(() => new RouteMatch(nodeId));
         // The prefix wraps after 2^15 joins; ids need only be unique among the messages of a few seconds.
         Store = new RedisSessionStore(_writer, redis, nodeId, time, (joinNumber & 0x7FFF) << MessageIdBits);
@@ -316,7 +316,7 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     {
         var space = ack.IndexOf(' ');
         if (space > 0 && long.TryParse(ack.AsSpan(space + 1), out var sequence))
-            _routeAcks.Acked(ack[..space], sequence);
+            _applied.Acked(ack[..space], sequence);
     }
 
     /// <summary>Reads every member's routes whole; this node's own are announced again, for a Redis that lost them.</summary>
