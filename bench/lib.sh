@@ -18,6 +18,14 @@ install_missing() {
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
+# build_release → Herald and herald-bench in Release; stops the script when either did not build
+# (the caller sets HERALD_DLL and BENCH to what the build makes)
+build_release() {
+    dotnet build -c Release src/Herald.Server -v quiet -nologo | grep -E "error|Warn|warn" || true
+    dotnet build -c Release bench/Herald.Bench -v quiet -nologo | grep -E "error|Warn|warn" || true
+    [ -f "$HERALD_DLL" ] && [ -x "$BENCH" ] || { echo "build failed" >&2; exit 1; }
+}
+
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
         || shuf -i 20000-60000 -n 1

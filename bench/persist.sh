@@ -46,9 +46,7 @@ echo "== machine"
 print_machine "$WORK"
 
 echo "== build"
-dotnet build -c Release src/Herald.Server -v quiet -nologo | grep -E "error|Warn|warn" || true
-dotnet build -c Release bench/Herald.Bench -v quiet -nologo | grep -E "error|Warn|warn" || true
-[ -f "$HERALD_DLL" ] && [ -x "$BENCH" ] || { echo "build failed" >&2; exit 1; }
+build_release
 
 missing=()
 [ "$MOSQUITTO" = 0 ] || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
