@@ -14,7 +14,7 @@ namespace Herald.Storage.Redis.Cluster;
 /// </summary>
 internal sealed class AppliedAcks(string self, Func<IReadOnlyList<string>> members)
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private long _last;

@@ -29,6 +29,7 @@ public sealed partial class RedisCluster
     private static readonly TimeSpan CatchUpAfter = TimeSpan.FromSeconds(5);
 
     private Task? _membershipLoop;
+    private int _failedHeartbeats;
     private long _joinedAt;
     private bool _caughtUp;
     private Timer? _keepAlive;
@@ -123,6 +124,7 @@ public sealed partial class RedisCluster
                     Rejoin(db);
                 Heartbeat();
                 IsReachable = true;
+                _failedHeartbeats = 0;
                 if (!wasReachable)
                 {
                     Reachable(_log);
@@ -149,7 +151,8 @@ public sealed partial class RedisCluster
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                if (IsReachable)
+                // One slow answer on a busy machine is not an outage: two heartbeats in a row are.
+                if (IsReachable && ++_failedHeartbeats >= 2)
                 {
                     IsReachable = false;
                     Unreachable(_log, Configuration, e.Message);
