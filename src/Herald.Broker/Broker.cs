@@ -408,8 +408,12 @@ public sealed partial class Broker : IDisposable
     /// <see cref="RelayWindow"/>, sending what they match to that node, until every node routes
     /// there: a message on its way here while the routes move still reaches the session.
     /// </summary>
+    /// <param name="resendHeld">
+    /// Also relay every message the session holds: its records were refused because the new node
+    /// took it already (it did not answer in time), so what it took since is only here.
+    /// </param>
     /// <returns>The ids of the messages the session took lately, for the new node to take each of them once only.</returns>
-    public IReadOnlyCollection<long> ReleaseSession(string clientId, string? relayTo = null)
+    public IReadOnlyCollection<long> ReleaseSession(string clientId, string? relayTo = null, bool resendHeld = false)
     {
         while (true)
         {
@@ -428,7 +432,7 @@ public sealed partial class Broker : IDisposable
                     {
                         StopRelaying(clientId);
                         _relaying[clientId] = session;
-                        session.Relay(relayTo, RelayWindow, EndRelay);
+                        session.Relay(relayTo, RelayWindow, EndRelay, resendHeld);
                         return recent;
                     }
                     session.Unload();

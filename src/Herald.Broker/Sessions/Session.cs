@@ -367,10 +367,18 @@ public sealed partial class Session
     /// routed to it here is relayed there, then <paramref name="done"/> removes its subscriptions.
     /// Nothing is recorded here any more.
     /// </summary>
-    internal void Relay(string node, TimeSpan window, Action<Session> done)
+    /// <param name="resendHeld">First relay every message queued or in flight here (the new node takes each once).</param>
+    internal void Relay(string node, TimeSpan window, Action<Session> done, bool resendHeld = false)
     {
         lock (_gate)
         {
+            if (resendHeld)
+            {
+                foreach (var (_, entry) in _inflight.Entries)
+                    _broker.Cluster!.Relay(node, ClientId, entry.Delivery.Message, entry.Delivery.QoS, entry.Delivery.Retain, entry.Delivery.SubscriptionIds);
+                foreach (var queued in _queue)
+                    _broker.Cluster!.Relay(node, ClientId, queued.Message, queued.QoS, queued.Retain, queued.SubscriptionIds);
+            }
             Unload();
             _relayTo = node;
             _relayDone = done;

@@ -198,7 +198,26 @@ public sealed partial class RedisCluster
     private void OnFenced(string clientId)
     {
         Fenced(_log, clientId);
-        ThreadPool.QueueUserWorkItem(static state => state.cluster._broker?.ReleaseSession(state.clientId), (cluster: this, clientId), preferLocal: false);
+        _ = LetGoAsync(clientId);
+    }
+
+    /// <summary>
+    /// What this node took for a session after another node took it (its writes refused) is only
+    /// here: it is relayed to that node, which takes each message once, and the session let go.
+    /// </summary>
+    private async Task LetGoAsync(string clientId)
+    {
+        string? owner = null;
+        try
+        {
+            owner = await OwnerOfAsync(clientId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // Not known: the session is let go without its messages, as nothing can carry them.
+        }
+        var relayTo = owner is not null && owner != NodeId ? owner : null;
+        _broker?.ReleaseSession(clientId, relayTo, resendHeld: relayTo is not null);
     }
 
     [LoggerMessage(EventId = 430, Level = LogLevel.Information, Message = "Cluster: client {ClientId} was taken over from node {Owner}, which is gone or did not answer")]

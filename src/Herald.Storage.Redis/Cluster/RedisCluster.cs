@@ -28,8 +28,11 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     /// <summary>How often every node's routes are read again whole, in case an announcement was missed.</summary>
     public static readonly TimeSpan RouteRefresh = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a call into Redis may take before it counts as failed.</summary>
-    public static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a call into Redis may take before it counts as failed (StackExchange.Redis's
+    /// default): a busy machine answers late, not never; an outage takes two failed heartbeats.
+    /// </summary>
+    public static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The will of a connected client in its session hash (<see cref="ClusterKeys.Session"/>), published by an adopter.</summary>
     private const string ConnectionWillField = "cw";
@@ -108,8 +111,10 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
             throw new InvalidOperationException($"Herald:Cluster:NodeId '{nodeId}' must be 1 to 64 letters, digits, '.', '_' or '-'");
         var options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = true;
-        // A Redis that went away is noticed within the heartbeat's life, not after the default 5 s.
         options.SyncTimeout = options.AsyncTimeout = (int)RedisTimeout.TotalMilliseconds;
+        // With no connection a call fails at once instead of waiting out the timeout in a backlog:
+        // an outage shows within two heartbeats, and the writer retries each second by itself.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ConnectTimeout = (int)RedisTimeout.TotalMilliseconds;
         var redis = ConnectionMultiplexer.Connect(options);
         var joinNumber = redis.GetDatabase().StringIncrement(ClusterKeys.Joins);
