@@ -15,6 +15,13 @@ public sealed class ClusterDashboardTests(RedisServer redis, HeadlessChromium ch
         await using var onA = await MqttNetClient.ConnectAsync(nodeA.MqttPort, Unique.ClientId("dasha"));
         await using var onB1 = await MqttNetClient.ConnectAsync(nodeB.MqttPort, Unique.ClientId("dashb1"));
         await using var onB2 = await MqttNetClient.ConnectAsync(nodeB.MqttPort, Unique.ClientId("dashb2"));
+        // Nodes tell each other their numbers once a second: the page is opened once node A has node B's.
+        using var api = new ApiClient(nodeA, AdminServer.Key);
+        await Poll.UntilAsync(
+            async () => (await api.GetAsync("cluster")).GetProperty("total"),
+            total => total.GetProperty("nodes").GetInt32() == 2 && total.GetProperty("connections").GetInt64() == 3,
+            "node A's view of the cluster with node B's clients",
+            Wait.ProcessBound);
         await using var dashboard = await DashboardPage.OpenAsync(chromium, nodeA);
 
         await dashboard.SignInAsync(AdminServer.Key);
