@@ -10,6 +10,7 @@ namespace Herald.Server.Tests.Cluster;
 /// of the whole cluster, <c>$SYS/broker/cluster/...</c> and the <c>herald_cluster_*</c> metrics.
 /// Every node publishes its status to the others once a second, so each reading is polled.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ClusterMonitoringTests(ThreeNodesOnRedisServer nodes) : IClassFixture<ThreeNodesOnRedisServer>
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace Herald.Server.Tests.Cluster;
 /// Expiry, unsubscribing, the HTTP publish API, and retained messages for a node that starts later.
 /// Each test first makes node 0 route its topics to the nodes of its subscribers (<see cref="RouteHolders"/>).
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class CrossNodeClientTests(ThreeNodesOnRedisServer nodes) : IClassFixture<ThreeNodesOnRedisServer>
 {
     [Theory]

@@ -4,6 +4,7 @@ using MQTTnet.Exceptions;
 namespace Herald.Server.Tests.Cluster;
 
 /// <summary>The <see cref="HeraldNodes"/> fixture: every node is a herald process of its own, killed and restarted on its own ports.</summary>
+[Collection(ClusterCollection.Name)]
 public sealed class HeraldNodesFixtureTests(RedisServer redis) : IClassFixture<RedisServer>
 {
     [Fact]

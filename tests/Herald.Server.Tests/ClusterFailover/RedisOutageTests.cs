@@ -12,6 +12,7 @@ namespace Herald.Server.Tests.ClusterFailover;
 /// afterwards it is ready again and messages cross between the nodes again, once each node has
 /// announced its routes anew (at most one route refresh, 10 s, later).
 /// </summary>
+[Collection(Cluster.ClusterCollection.Name)]
 public sealed class RedisOutageTests(RedisServer redis) : IClassFixture<RedisServer>
 {
     /// <summary>

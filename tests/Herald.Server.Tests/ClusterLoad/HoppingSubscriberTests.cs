@@ -12,6 +12,7 @@ namespace Herald.Server.Tests.ClusterLoad;
 /// third node keeps publishing: each hop moves its session (takeover across nodes) while messages
 /// for it are on their way, the moment where a message could fall between the two nodes.
 /// </summary>
+[Collection(Cluster.ClusterCollection.Name)]
 public sealed class HoppingSubscriberTests : IClassFixture<RedisServer>
 {
     private const int Messages = 3000;
