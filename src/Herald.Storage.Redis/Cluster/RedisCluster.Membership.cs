@@ -76,28 +76,21 @@ public sealed partial class RedisCluster
     }
 
     /// <summary>Every second from joining on, on a timer of its own: a slow start or a busy membership loop must not look like death.</summary>
-    private void RenewAlive()
-    {
-        try
-        {
-            _redis.GetDatabase().StringSet(ClusterKeys.Alive(NodeId), _startedAt, NodeTimeout);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            // The membership loop notices and says so.
-        }
-    }
+    /// <remarks>Never blocks a pool thread: a starved pool must not stop the heartbeat it depends on.</remarks>
+    private void RenewAlive() =>
+        _redis.GetDatabase().StringSet(ClusterKeys.Alive(NodeId), _startedAt, NodeTimeout, flags: CommandFlags.FireAndForget);
 
-    private void Heartbeat()
+    /// <summary>Renews this node's heartbeat and its entry, and reads who is alive.</summary>
+    private async Task HeartbeatAsync()
     {
         var db = _redis.GetDatabase();
-        db.StringSet(ClusterKeys.Alive(NodeId), _startedAt, NodeTimeout);
-        db.HashSet(ClusterKeys.Nodes, NodeId, JsonSerializer.Serialize(new { started = _startedAt }));
+        await db.StringSetAsync(ClusterKeys.Alive(NodeId), _startedAt, NodeTimeout).ConfigureAwait(false);
+        await db.HashSetAsync(ClusterKeys.Nodes, NodeId, JsonSerializer.Serialize(new { started = _startedAt })).ConfigureAwait(false);
         var members = new List<string>();
-        foreach (var entry in db.HashKeys(ClusterKeys.Nodes))
+        foreach (var entry in await db.HashKeysAsync(ClusterKeys.Nodes).ConfigureAwait(false))
         {
             var node = entry.ToString();
-            if (node == NodeId || db.KeyExists(ClusterKeys.Alive(node)))
+            if (node == NodeId || await db.KeyExistsAsync(ClusterKeys.Alive(node)).ConfigureAwait(false))
                 members.Add(node);
         }
         members.Sort(StringComparer.Ordinal);
@@ -122,13 +115,13 @@ public sealed partial class RedisCluster
                 var db = _redis.GetDatabase();
                 if (!wasReachable && await db.KeyExistsAsync(ClusterKeys.Dead(NodeId)).ConfigureAwait(false))
                     Rejoin(db);
-                Heartbeat();
+                await HeartbeatAsync().ConfigureAwait(false);
                 IsReachable = true;
                 _failedHeartbeats = 0;
                 if (!wasReachable)
                 {
                     Reachable(_log);
-                    ReloadRetained(db);
+                    await ReloadRetainedAsync(db).ConfigureAwait(false);
                     _lastRouteRefresh = 0;
                 }
                 else if (!_caughtUp && _time.GetElapsedTime(_joinedAt) >= CatchUpAfter)
@@ -136,7 +129,7 @@ public sealed partial class RedisCluster
                     // By now every node has seen this one and sends it what it sets; what was set
                     // while they had not yet is read once more from Redis.
                     _caughtUp = true;
-                    ReloadRetained(db);
+                    await ReloadRetainedAsync(db).ConfigureAwait(false);
                 }
                 foreach (var node in await db.HashKeysAsync(ClusterKeys.Nodes).ConfigureAwait(false))
                 {
@@ -145,7 +138,7 @@ public sealed partial class RedisCluster
                 }
                 if (_time.GetElapsedTime(_lastRouteRefresh) >= RouteRefresh || _lastRouteRefresh == 0)
                 {
-                    RefreshRoutes();
+                    await RefreshRoutesAsync().ConfigureAwait(false);
                     _lastRouteRefresh = _time.GetTimestamp();
                 }
             }
@@ -179,13 +172,13 @@ public sealed partial class RedisCluster
     }
 
     /// <summary>Makes this node's retained messages what Redis holds: those set are taken, those cleared removed ($SYS, each node's own, left alone).</summary>
-    private void ReloadRetained(IDatabase db)
+    private async Task ReloadRetainedAsync(IDatabase db)
     {
         var store = (RedisSessionStore)Store;
         var broker = _broker!;
         var held = new HashSet<string>(StringComparer.Ordinal);
         var nothingElse = Broker.Routing.MatchScope.Forwarded(ordinary: false, groups: null);
-        foreach (var entry in db.HashGetAll(ClusterKeys.Retained))
+        foreach (var entry in await db.HashGetAllAsync(ClusterKeys.Retained).ConfigureAwait(false))
         {
             held.Add(entry.Name.ToString());
             broker.DeliverForwarded(store.ReadRetained(entry.Value), nothingElse);

@@ -80,7 +80,7 @@ public sealed partial class RedisCluster
             if (!owned)
                 return ClaimResult.Contended;
             await db.SetAddAsync(ClusterKeys.Sessions(NodeId), clientId).ConfigureAwait(false);
-            var stored = _broker!.Sessions.TryGet(clientId, out _) ? null : Load(db, clientId);
+            var stored = _broker!.Sessions.TryGet(clientId, out _) ? null : await LoadAsync(db, clientId).ConfigureAwait(false);
             lock (_relayGate)
             {
                 if (stored is not null)
@@ -130,8 +130,8 @@ public sealed partial class RedisCluster
 
     public void SessionEnded(string clientId) => _writer.Enqueue(new WriteOp(WriteKind.Forget, clientId));
 
-    private Broker.Persistence.StoredSession? Load(IDatabase db, string clientId) =>
-        RedisSessionStore.Parse(clientId, db.HashGetAll(ClusterKeys.Session(clientId)), NodeId, _time);
+    private async Task<Broker.Persistence.StoredSession?> LoadAsync(IDatabase db, string clientId) =>
+        RedisSessionStore.Parse(clientId, await db.HashGetAllAsync(ClusterKeys.Session(clientId)).ConfigureAwait(false), NodeId, _time);
 
     private async Task<bool> RequestReleaseAsync(string owner, string clientId, CancellationToken cancellationToken)
     {

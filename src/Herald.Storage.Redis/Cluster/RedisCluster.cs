@@ -137,8 +137,9 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
         subscriber.Subscribe(ClusterKeys.RouteChanges, (_, change) => OnRouteChange(change.ToString()));
         subscriber.Subscribe(ClusterKeys.Wake(NodeId), (_, _) => WakeInbox());
         subscriber.Subscribe(ClusterKeys.Applied(NodeId), (_, ack) => OnApplied(ack.ToString()));
-        Heartbeat();
-        RefreshRoutes();
+        // At startup, before the broker serves anyone: waiting here holds nothing up.
+        HeartbeatAsync().GetAwaiter().GetResult();
+        RefreshRoutesAsync().GetAwaiter().GetResult();
         var db = _redis.GetDatabase();
         db.KeyDelete(ClusterKeys.Adopting(NodeId));
         _inboxLoop = Task.Run(ReadInboxAsync);
@@ -325,17 +326,17 @@ public sealed partial class RedisCluster : IClusterBus, IAsyncDisposable
     }
 
     /// <summary>Reads every member's routes whole; this node's own are announced again, for a Redis that lost them.</summary>
-    private void RefreshRoutes()
+    private async Task RefreshRoutesAsync()
     {
         var db = _redis.GetDatabase();
         var own = _broker!.Subscriptions.Routes();
         if (own.Count > 0)
-            db.SetAdd(ClusterKeys.Routes(NodeId), [.. own.Select(f => (RedisValue)f)]);
+            await db.SetAddAsync(ClusterKeys.Routes(NodeId), [.. own.Select(f => (RedisValue)f)]).ConfigureAwait(false);
         Routes.Replace(NodeId, own);
         foreach (var node in _members)
         {
             if (node != NodeId)
-                Routes.Replace(node, db.SetMembers(ClusterKeys.Routes(node)).Select(v => v.ToString()));
+                Routes.Replace(node, (await db.SetMembersAsync(ClusterKeys.Routes(node)).ConfigureAwait(false)).Select(v => v.ToString()));
         }
         foreach (var node in Routes.Nodes)
         {
