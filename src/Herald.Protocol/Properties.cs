@@ -86,6 +86,23 @@ public sealed class Properties
         return WireFormat.VariableByteIntegerSize(length) + length;
     }
 
+    /// <summary>The properties with their length first, as a packet carries them: for a store that keeps them whole.</summary>
+    public static byte[] Encode(Properties properties)
+    {
+        var length = properties.BodyLength();
+        var bytes = new byte[WireFormat.VariableByteIntegerSize(length) + length];
+        var i = WireFormat.WriteVariableByteInteger(bytes, length);
+        properties.WriteBody(bytes.AsSpan(i));
+        return bytes;
+    }
+
+    /// <summary>Reads back what <see cref="Encode"/> wrote, as allowed in <paramref name="context"/> (a packet type or <see cref="WillContext"/>).</summary>
+    public static Properties? Decode(byte[] encoded, int context)
+    {
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(encoded));
+        return Read(ref reader, context);
+    }
+
     /// <summary>Writes the property length and the properties; a single 0 for null.</summary>
     public static int Write(Span<byte> destination, Properties? properties)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using Herald.Protocol;
 
@@ -29,22 +28,7 @@ internal static class Encoding
     }
 
     /// <summary>Properties as MQTT encodes them, length first; null for none.</summary>
-    public static byte[]? Properties(Properties? properties)
-    {
-        if (properties is null)
-            return null;
-        var length = properties.BodyLength();
-        var bytes = new byte[WireFormat.VariableByteIntegerSize(length) + length];
-        var i = WireFormat.WriteVariableByteInteger(bytes, length);
-        properties.WriteBody(bytes.AsSpan(i));
-        return bytes;
-    }
+    public static byte[]? Properties(Properties? properties) => properties is null ? null : Herald.Protocol.Properties.Encode(properties);
 
-    public static Properties? Properties(byte[]? bytes, int context)
-    {
-        if (bytes is null)
-            return null;
-        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
-        return Herald.Protocol.Properties.Read(ref reader, context);
-    }
+    public static Properties? Properties(byte[]? bytes, int context) => bytes is null ? null : Herald.Protocol.Properties.Decode(bytes, context);
 }

@@ -148,13 +148,7 @@ internal sealed class OperationWriter : IDisposable
                 break;
             case OperationKind.SaveSubscription:
                 var subscription = operation.Subscription;
-                var options = new TopicSubscription(subscription.Filter, subscription.QoS)
-                {
-                    NoLocal = subscription.NoLocal,
-                    RetainAsPublished = subscription.RetainAsPublished,
-                    RetainHandling = subscription.RetainHandling,
-                }.OptionsByte;
-                Run(_saveSubscription, transaction, operation.ClientId, subscription.Filter, (long)options, subscription.SubscriptionId);
+                Run(_saveSubscription, transaction, operation.ClientId, subscription.Filter, (long)subscription.Request.OptionsByte, subscription.SubscriptionId);
                 break;
             case OperationKind.DeleteSubscription:
                 Run(_deleteSubscription, transaction, operation.ClientId, operation.Filter);

@@ -49,13 +49,7 @@ internal sealed class StateReader(SqliteConnection connection, TimeProvider time
         {
             if (!_sessions.TryGetValue(row.GetString(0), out var session))
                 continue;
-            var options = (byte)row.GetInt64(2);
-            var request = new TopicSubscription(row.GetString(1), (QualityOfService)(options & 0x03))
-            {
-                NoLocal = (options & 0x04) != 0,
-                RetainAsPublished = (options & 0x08) != 0,
-                RetainHandling = (byte)((options >> 4) & 0x03),
-            };
+            var request = TopicSubscription.FromOptions(row.GetString(1), (byte)row.GetInt64(2));
             session.Subscriptions.Add((request, row.IsDBNull(3) ? null : (int)row.GetInt64(3)));
         }
     }

@@ -45,6 +45,14 @@ public sealed class Subscription
 
     public int? SubscriptionId { get; }
 
+    /// <summary>The filter and options as subscribed, for a store to record.</summary>
+    public TopicSubscription Request => new(Filter, QoS)
+    {
+        NoLocal = NoLocal,
+        RetainAsPublished = RetainAsPublished,
+        RetainHandling = RetainHandling,
+    };
+
     /// <summary>The identifier as the array deliveries carry, made once per subscription, not per message.</summary>
     internal int[]? SubscriptionIds { get; }
 }

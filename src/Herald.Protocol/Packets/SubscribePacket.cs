@@ -46,15 +46,9 @@ public sealed record SubscribePacket(ushort PacketId, IReadOnlyList<TopicSubscri
             throw PacketException.Malformed("subscription options reserved bits are set"); // [MQTT-3.8.3-5]
         if ((options & 0x03) == 3)
             throw PacketException.Protocol("subscription QoS is 3");
-        var retainHandling = (byte)((options >> 4) & 0x03);
-        if (retainHandling == 3)
+        if (((options >> 4) & 0x03) == 3)
             throw PacketException.Protocol("retain handling is 3");
-        var subscription = new TopicSubscription(filter, (QualityOfService)(options & 0x03))
-        {
-            NoLocal = (options & 0x04) != 0,
-            RetainAsPublished = (options & 0x08) != 0,
-            RetainHandling = retainHandling,
-        };
+        var subscription = TopicSubscription.FromOptions(filter, options);
         if (subscription.NoLocal && TopicRules.IsShared(filter))
             throw PacketException.Protocol("No Local on a shared subscription"); // [MQTT-3.8.3-4]
         return subscription;

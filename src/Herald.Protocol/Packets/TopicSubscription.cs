@@ -16,4 +16,12 @@ public readonly record struct TopicSubscription(string Filter, QualityOfService 
     public byte RetainHandling { get; init; }
 
     public byte OptionsByte => (byte)((byte)QoS | (NoLocal ? 0x04 : 0) | (RetainAsPublished ? 0x08 : 0) | (RetainHandling << 4));
+
+    /// <summary>The subscription <see cref="OptionsByte"/> stands for; the caller has checked the byte's values.</summary>
+    public static TopicSubscription FromOptions(string filter, byte options) => new(filter, (QualityOfService)(options & 0x03))
+    {
+        NoLocal = (options & 0x04) != 0,
+        RetainAsPublished = (options & 0x08) != 0,
+        RetainHandling = (byte)((options >> 4) & 0x03),
+    };
 }

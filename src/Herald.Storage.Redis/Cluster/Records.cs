@@ -74,7 +74,7 @@ internal static class Records
     public static byte[] Subscription(TopicSubscription request, int? subscriptionId)
     {
         var writer = new RecordWriter();
-        writer.Byte((byte)((byte)request.QoS | (request.NoLocal ? 0x04 : 0) | (request.RetainAsPublished ? 0x08 : 0) | (request.RetainHandling << 4)));
+        writer.Byte(request.OptionsByte);
         writer.Int64(subscriptionId ?? -1);
         return writer.ToArray();
     }
@@ -82,14 +82,8 @@ internal static class Records
     public static (TopicSubscription Request, int? SubscriptionId) ReadSubscription(string filter, ReadOnlySpan<byte> bytes)
     {
         var reader = new RecordReader(bytes);
-        var options = reader.Byte();
+        var request = TopicSubscription.FromOptions(filter, reader.Byte());
         var id = reader.Int64();
-        var request = new TopicSubscription(filter, (QualityOfService)(options & 0x03))
-        {
-            NoLocal = (options & 0x04) != 0,
-            RetainAsPublished = (options & 0x08) != 0,
-            RetainHandling = (byte)((options >> 4) & 0x03),
-        };
         return (request, id < 0 ? null : (int)id);
     }
 
@@ -159,7 +153,7 @@ internal static class Records
         writer.Bytes(will.Payload);
         writer.Byte((byte)will.QoS);
         writer.Byte(will.Retain ? (byte)1 : (byte)0);
-        writer.Bytes(EncodeProperties(will.Properties));
+        writer.Bytes(will.Properties is { } properties ? Properties.Encode(properties) : []);
         writer.Int64(dueAt.ToUnixTimeMilliseconds());
         return writer.ToArray();
     }
@@ -171,27 +165,9 @@ internal static class Records
         var payload = reader.Bytes().ToArray();
         var qos = (QualityOfService)reader.Byte();
         var retain = reader.Byte() != 0;
-        var properties = DecodeProperties(reader.Bytes());
+        var encoded = reader.Bytes();
+        var properties = encoded.IsEmpty ? null : Properties.Decode(encoded.ToArray(), Properties.WillContext);
         var will = new ConnectWill(topic, payload, qos, retain) { Properties = properties };
         return new StoredWill(will, DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64()));
-    }
-
-    private static byte[] EncodeProperties(Properties? properties)
-    {
-        if (properties is null)
-            return [];
-        var length = properties.BodyLength();
-        var bytes = new byte[WireFormat.VariableByteIntegerSize(length) + length];
-        var i = WireFormat.WriteVariableByteInteger(bytes, length);
-        properties.WriteBody(bytes.AsSpan(i));
-        return bytes;
-    }
-
-    private static Properties? DecodeProperties(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.IsEmpty)
-            return null;
-        var reader = new System.Buffers.SequenceReader<byte>(new System.Buffers.ReadOnlySequence<byte>(bytes.ToArray()));
-        return Properties.Read(ref reader, Properties.WillContext);
     }
 }

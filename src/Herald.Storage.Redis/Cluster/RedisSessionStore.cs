@@ -91,12 +91,7 @@ internal sealed class RedisSessionStore(RedisWriter writer, IConnectionMultiplex
     public void DeleteSession(string clientId) => writer.Enqueue(new WriteOp(WriteKind.SessionClear, clientId));
 
     public void SaveSubscription(string clientId, Subscription subscription) =>
-        writer.Enqueue(new WriteOp(WriteKind.SessionSet, clientId, $"s:{subscription.Filter}", Records.Subscription(new TopicSubscription(subscription.Filter, subscription.QoS)
-        {
-            NoLocal = subscription.NoLocal,
-            RetainAsPublished = subscription.RetainAsPublished,
-            RetainHandling = subscription.RetainHandling,
-        }, subscription.SubscriptionId)));
+        writer.Enqueue(new WriteOp(WriteKind.SessionSet, clientId, $"s:{subscription.Filter}", Records.Subscription(subscription.Request, subscription.SubscriptionId)));
 
     public void DeleteSubscription(string clientId, string filter) => writer.Enqueue(new WriteOp(WriteKind.SessionDelete, clientId, $"s:{filter}"));
 
