@@ -60,6 +60,7 @@ public sealed partial class Broker : IDisposable
         Metrics = metrics ?? new BrokerMetrics();
         Logins = new LoginThrottle(time, options.MaxLoginFailures, options.LoginThrottleWindow);
         StartedAt = time.GetUtcNow();
+        Timeouts = new TimeoutWheel(time);
         TopicStatistics = new TopicStatistics(time, options.HotTopicCapacity);
         Metrics.Observe(this);
         _purgeTimer = time.CreateTimer(static s => ((Broker)s!).PurgeExpired(), this, options.PurgeInterval, options.PurgeInterval);
@@ -142,11 +143,15 @@ public sealed partial class Broker : IDisposable
     /// </summary>
     internal Lock SessionsGate { get; } = new();
 
+    /// <summary>Every connection's connect and keep-alive deadline.</summary>
+    internal TimeoutWheel Timeouts { get; }
+
     /// <summary>A new network connection; the host feeds it bytes and drains its packets.</summary>
     /// <param name="certificateIdentity">The name in the client's TLS certificate, verified by the transport; it logs the client in as that user.</param>
-    public ClientConnection Accept(string remoteEndPoint, string? certificateIdentity = null)
+    /// <param name="listener">Told when the connection has packets to write, for a transport without a writer loop waiting on <see cref="ClientConnection.WaitToWriteAsync"/>.</param>
+    public ClientConnection Accept(string remoteEndPoint, string? certificateIdentity = null, IOutboundListener? listener = null)
     {
-        var connection = new ClientConnection(this, remoteEndPoint) { CertificateIdentity = certificateIdentity };
+        var connection = new ClientConnection(this, remoteEndPoint, listener) { CertificateIdentity = certificateIdentity };
         _connections.TryAdd(connection, 0);
         _connectionsPerAddress.AddOrUpdate(connection.RemoteAddress, 1, static (_, count) => count + 1);
         Metrics.ConnectionAccepted();
@@ -269,6 +274,7 @@ public sealed partial class Broker : IDisposable
     public void Dispose()
     {
         _purgeTimer.Dispose();
+        Timeouts.Dispose();
         _sysTopics?.Dispose();
         Metrics.Dispose();
     }

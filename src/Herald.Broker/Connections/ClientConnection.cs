@@ -22,9 +22,8 @@ namespace Herald.Broker.Connections;
 /// </summary>
 public sealed class ClientConnection
 {
-    private readonly OutboundQueue _outbound = new();
-    private readonly CancellationTokenSource _closing = new();
-    private readonly ITimer _timer;
+    private readonly OutboundQueue _outbound;
+    private CancellationTokenSource? _closing; // made when first asked for: an idle connection never needs one
     private Dictionary<ushort, string>? _inboundAliases;
     private Dictionary<string, ushort>? _outboundAliases;
     private TopicCache? _topics;
@@ -35,19 +34,22 @@ public sealed class ClientConnection
     private int _closed;
     private int _held; // packets waiting for the durable store, see SendInOrder
 
-    internal ClientConnection(Broker broker, string remoteEndPoint)
+    internal ClientConnection(Broker broker, string remoteEndPoint, IOutboundListener? listener)
     {
         Broker = broker;
         RemoteEndPoint = remoteEndPoint;
-        RemoteAddress = System.Net.IPEndPoint.TryParse(remoteEndPoint, out var endPoint) ? endPoint.Address.ToString() : remoteEndPoint;
+        _outbound = new OutboundQueue(listener);
         _lastPacketTimestamp = broker.Time.GetTimestamp();
-        _timer = broker.Time.CreateTimer(static state => ((ClientConnection)state!).OnTimer(), this, broker.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
+        broker.Timeouts.Schedule(this, broker.Options.ConnectTimeout);
     }
 
     public string RemoteEndPoint { get; }
 
-    /// <summary>The IP address of <see cref="RemoteEndPoint"/>, for per-address limits.</summary>
-    public string RemoteAddress { get; }
+    /// <summary>
+    /// The IP address of <see cref="RemoteEndPoint"/>, for per-address limits; worked out when
+    /// asked (at connect and close) rather than kept, as it would be on every idle connection.
+    /// </summary>
+    public string RemoteAddress => System.Net.IPEndPoint.TryParse(RemoteEndPoint, out var endPoint) ? endPoint.Address.ToString() : RemoteEndPoint;
 
     /// <summary>The client id once CONNECT is accepted; empty before.</summary>
     public string ClientId { get; private set; } = "";
@@ -69,7 +71,29 @@ public sealed class ClientConnection
     public Session? Session { get; private set; }
 
     /// <summary>Cancelled when the connection is closed, by either side.</summary>
-    public CancellationToken Closing => _closing.Token;
+    public CancellationToken Closing
+    {
+        get
+        {
+            if (Volatile.Read(ref _closing) is null)
+            {
+                var made = new CancellationTokenSource();
+                if (Interlocked.CompareExchange(ref _closing, made, null) is not null)
+                    made.Dispose();
+                else if (IsClosed)
+                    made.Cancel(); // Close ran before there was a source to cancel
+            }
+            return _closing!.Token;
+        }
+    }
+
+    /// <summary>The connection's place in <see cref="TimeoutWheel"/>; the wheel's lock guards them.</summary>
+    internal ClientConnection? WheelNext { get; set; }
+
+    internal ClientConnection? WheelPrevious { get; set; }
+
+    /// <summary>The second of the wheel the deadline falls in; 0 when there is none.</summary>
+    internal long WheelDue { get; set; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -141,6 +165,12 @@ public sealed class ClientConnection
     /// <summary>Waits until there is something to write; false once the connection is closed and drained.</summary>
     public ValueTask<bool> WaitToWriteAsync() => _outbound.WaitToDequeueAsync();
 
+    /// <summary>
+    /// For a transport with an <see cref="IOutboundListener"/>: says whether there is something to
+    /// write, and if not, has the listener told when there is.
+    /// </summary>
+    public OutboundState ArmOutbound() => _outbound.Arm();
+
     /// <summary>Encodes queued packets into <paramref name="writer"/>, at most <paramref name="maxPackets"/>; returns how many.</summary>
     public int WriteOutbound(IBufferWriter<byte> writer, int maxPackets = 256)
     {
@@ -165,13 +195,13 @@ public sealed class ClientConnection
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
             return;
-        _timer.Dispose();
+        Broker.Timeouts.Cancel(this);
         // [MQTT-3.14.0-1] DISCONNECT only after CONNACK, so only with a session.
         if (Version == ProtocolVersion.V500 && Session is not null && (code ?? ServerReason(reason)) is { } disconnect)
             _outbound.TryEnqueue(OutboundPacket.Disconnect(disconnect));
         Broker.OnConnectionClosed(this, reason);
         _outbound.Complete();
-        _closing.Cancel();
+        Volatile.Read(ref _closing)?.Cancel();
     }
 
     internal bool TrySend(in OutboundPacket packet) => _outbound.TryEnqueue(packet);
@@ -226,7 +256,10 @@ public sealed class ClientConnection
         }
         // [MQTT-3.1.2-24] close after one and a half keep-alive periods without a packet; 0 disables it.
         _keepAliveTimeout = TimeSpan.FromSeconds(keepAliveSeconds * 1.5);
-        _timer.Change(keepAliveSeconds == 0 ? Timeout.InfiniteTimeSpan : _keepAliveTimeout, Timeout.InfiniteTimeSpan);
+        if (keepAliveSeconds == 0)
+            Broker.Timeouts.Cancel(this);
+        else
+            Broker.Timeouts.Schedule(this, _keepAliveTimeout);
     }
 
     /// <summary>
@@ -357,7 +390,8 @@ public sealed class ClientConnection
         _ => null,
     };
 
-    private void OnTimer()
+    /// <summary>The deadline <see cref="TimeoutWheel"/> was given passed: CONNECT never came, or maybe the keep-alive ran out.</summary>
+    internal void OnTimeout()
     {
         if (Session is null)
         {
@@ -368,6 +402,6 @@ public sealed class ClientConnection
         if (idle >= _keepAliveTimeout)
             Close(DisconnectReason.KeepAliveTimeout);
         else
-            _timer.Change(_keepAliveTimeout - idle, Timeout.InfiniteTimeSpan);
+            Broker.Timeouts.Schedule(this, _keepAliveTimeout - idle);
     }
 }
