@@ -14,6 +14,7 @@ using Herald.Server.Configuration;
 using Herald.Server.Hosting;
 using Herald.Server.Mqtt;
 using Herald.Server.Tls;
+using Herald.Server.Transport;
 using Herald.Storage.Sqlite;
 using Herald.Storage.Redis.Cluster;
 using Herald.Broker.Cluster;
@@ -95,6 +96,8 @@ public static class HeraldHost
             return broker;
         });
         builder.Services.AddSingleton<ConnectionLoop>();
+        if (options.Mqtt.Transport == MqttTransport.Epoll)
+            builder.Services.AddHostedService<EpollTransport>();
         builder.Services.AddHostedService<BrokerLifetime>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: [ReadinessCheck.Tag]);
         builder.Services.AddProblemDetails(); // every HTTP error, malformed JSON included, as application/problem+json
@@ -118,7 +121,8 @@ public static class HeraldHost
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            ListenAddress.Listen(kestrel, options.Mqtt.Address, options.Mqtt.Port, l => l.UseConnectionHandler<MqttConnectionHandler>());
+            if (options.Mqtt.Transport == MqttTransport.Kestrel)
+                ListenAddress.Listen(kestrel, options.Mqtt.Address, options.Mqtt.Port, l => l.UseConnectionHandler<MqttConnectionHandler>());
             ListenAddress.Listen(kestrel, options.Http.Address, options.Http.Port, _ => { });
             if (certificate.Certificate is not null)
             {

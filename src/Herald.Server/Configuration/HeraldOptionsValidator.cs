@@ -21,6 +21,8 @@ public static class HeraldOptionsValidator
             errors.Add("Herald:DataDir must not be empty");
         Range("Mqtt:Port", options.Mqtt.Port, 1, 65535);
         Address("Mqtt:Address", options.Mqtt.Address);
+        if (options.Mqtt.Transport == MqttTransport.Epoll && !OperatingSystem.IsLinux())
+            errors.Add("Herald:Mqtt:Transport 'Epoll' runs on Linux only; use 'Kestrel'");
         Range("Mqtt:ConnectTimeoutSeconds", options.Mqtt.ConnectTimeoutSeconds, 1, 3600);
         Range("Mqtt:MaxInflightMessages", options.Mqtt.MaxInflightMessages, 1, 65535);
         Range("Mqtt:MaxQueuedMessages", options.Mqtt.MaxQueuedMessages, 1, int.MaxValue);

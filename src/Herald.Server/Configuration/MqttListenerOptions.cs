@@ -11,6 +11,12 @@ public sealed class MqttListenerOptions
     /// <summary>"localhost" (loopback, the default), "*" (every interface) or an IP address.</summary>
     public string Address { get; set; } = ListenAddress.Localhost;
 
+    /// <summary>
+    /// What carries plain-TCP MQTT: Herald's own epoll loops (Linux, the default there) or
+    /// Kestrel's socket transport (elsewhere). TLS and WebSocket always go through Kestrel.
+    /// </summary>
+    public MqttTransport Transport { get; set; } = OperatingSystem.IsLinux() ? MqttTransport.Epoll : MqttTransport.Kestrel;
+
     public int ConnectTimeoutSeconds { get; set; } = 10;
 
     public int MaxInflightMessages { get; set; } = 100;
