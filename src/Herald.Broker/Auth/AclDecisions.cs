@@ -18,7 +18,7 @@ internal sealed class AclDecisions
 {
     private const int Capacity = 256;
 
-    private readonly Dictionary<(string Topic, AclCheck Check), bool> _decisions = [];
+    private Dictionary<(string Topic, AclCheck Check), bool>? _decisions; // made at the first decision: without rules there is none
     private AclPolicy? _policy;
     private string? _username;
 
@@ -26,6 +26,7 @@ internal sealed class AclDecisions
     {
         if (policy.IsEmpty)
             return true;
+        _decisions ??= [];
         if (!ReferenceEquals(policy, _policy) || _username != username || _decisions.Count >= Capacity)
         {
             _decisions.Clear();

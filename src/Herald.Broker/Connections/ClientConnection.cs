@@ -87,6 +87,13 @@ public sealed class ClientConnection
         }
     }
 
+    /// <summary>
+    /// Forgets the token's source once what was given <see cref="Closing"/> during CONNECT or AUTH
+    /// (the authenticator, the cluster's claim) has answered, so an idle connection keeps none.
+    /// Not disposed: a <see cref="Close"/> racing this may still cancel it, harmlessly.
+    /// </summary>
+    internal void ReleaseClosing() => Volatile.Write(ref _closing, null);
+
     /// <summary>The connection's place in <see cref="TimeoutWheel"/>; the wheel's lock guards them.</summary>
     internal ClientConnection? WheelNext { get; set; }
 

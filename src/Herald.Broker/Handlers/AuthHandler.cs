@@ -30,6 +30,7 @@ internal static class AuthHandler
             IsReauthentication = true,
         };
         var verdict = await connection.Broker.Authenticator.AuthenticateAsync(request, connection.Closing);
+        connection.ReleaseClosing();
         if (verdict.Reason is ReasonCode.Success or ReasonCode.ContinueAuthentication)
         {
             connection.TrySend(OutboundPacket.Auth(verdict.Reason, new Properties

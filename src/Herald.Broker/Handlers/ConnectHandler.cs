@@ -103,6 +103,7 @@ internal static class ConnectHandler
     {
         var packet = attempt.Packet;
         var verdict = await connection.Broker.Authenticator.AuthenticateAsync(request, connection.Closing);
+        connection.ReleaseClosing();
         if (connection.IsClosed)
             return;
         if (verdict.Reason == ReasonCode.ContinueAuthentication && packet.Version == ProtocolVersion.V500 && request.AuthenticationMethod is { } method)
@@ -146,6 +147,7 @@ internal static class ConnectHandler
         }
         // [MQTT-3.1.4-2] across the cluster too: the node holding the client id lets it go first.
         var claim = await cluster.ClaimAsync(attempt.ClientId, connection.Closing);
+        connection.ReleaseClosing();
         try
         {
             if (connection.IsClosed)

@@ -7,23 +7,28 @@ namespace Herald.Broker.Sessions;
 /// </summary>
 internal sealed class DeliveryQueue
 {
-    private readonly Queue<QueuedMessage> _items = new();
+    private static readonly Queue<QueuedMessage> Empty = new(); // only ever enumerated
 
-    public int Count => _items.Count;
+    private Queue<QueuedMessage>? _items; // made at the first message: most idle sessions never get one
+
+    public int Count => _items?.Count ?? 0;
 
     /// <summary>The sum of <see cref="Messages.Message.Size"/> over the queued messages.</summary>
     public long Bytes { get; private set; }
 
     public void Enqueue(in QueuedMessage delivery)
     {
-        _items.Enqueue(delivery);
+        (_items ??= new Queue<QueuedMessage>()).Enqueue(delivery);
         Bytes += delivery.Message.Size;
     }
 
     public bool TryDequeue(out QueuedMessage delivery)
     {
-        if (!_items.TryDequeue(out delivery))
+        if (_items is null || !_items.TryDequeue(out delivery))
+        {
+            delivery = default;
             return false;
+        }
         Bytes -= delivery.Message.Size;
         return true;
     }
@@ -32,9 +37,9 @@ internal sealed class DeliveryQueue
     public List<QueuedMessage> RemoveWhere(Func<QueuedMessage, bool> remove)
     {
         var removed = new List<QueuedMessage>();
-        for (var n = _items.Count; n > 0; n--)
+        for (var n = Count; n > 0; n--)
         {
-            var delivery = _items.Dequeue();
+            var delivery = _items!.Dequeue();
             if (remove(delivery))
             {
                 Bytes -= delivery.Message.Size;
@@ -50,9 +55,9 @@ internal sealed class DeliveryQueue
 
     public void Clear()
     {
-        _items.Clear();
+        _items?.Clear();
         Bytes = 0;
     }
 
-    public Queue<QueuedMessage>.Enumerator GetEnumerator() => _items.GetEnumerator();
+    public Queue<QueuedMessage>.Enumerator GetEnumerator() => (_items ?? Empty).GetEnumerator();
 }

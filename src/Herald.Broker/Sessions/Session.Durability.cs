@@ -29,7 +29,7 @@ public sealed partial class Session
     {
         var session = new Session(broker, stored.ClientId, stored.ExpiryInterval) { _stored = true, _username = stored.Username };
         foreach (var packetId in stored.IncomingQos2)
-            session._incomingQos2.Add(packetId);
+            (session._incomingQos2 ??= []).Add(packetId);
         return session;
     }
 

@@ -82,7 +82,7 @@ public sealed partial class Session
     {
         lock (_gate)
         {
-            if (!_incomingQos2.Add(packetId))
+            if (!(_incomingQos2 ??= []).Add(packetId))
                 return false;
             Journal?.AddIncomingQos2(ClientId, packetId);
             return true;
@@ -94,7 +94,7 @@ public sealed partial class Session
     {
         lock (_gate)
         {
-            if (!_incomingQos2.Remove(packetId))
+            if (_incomingQos2 is null || !_incomingQos2.Remove(packetId))
                 return false;
             Journal?.RemoveIncomingQos2(ClientId, packetId);
             return true;

@@ -26,10 +26,10 @@ public sealed partial class Session
 
     private readonly Broker _broker;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private Dictionary<string, Subscription>? _subscriptions; // made at the first subscription, as _incomingQos2 at the first QoS 2 message
     private readonly InflightWindow _inflight;
     private readonly DeliveryQueue _queue = new();
-    private readonly HashSet<ushort> _incomingQos2 = [];
+    private HashSet<ushort>? _incomingQos2;
     private ClientConnection? _connection;
     private bool _dropLogged;
     private uint _expiryInterval;
@@ -106,13 +106,13 @@ public sealed partial class Session
 
     public IReadOnlyList<Subscription> Subscriptions
     {
-        get { lock (_gate) return [.. _subscriptions.Values]; }
+        get { lock (_gate) return _subscriptions is null ? [] : [.. _subscriptions.Values]; }
     }
 
     /// <summary>Incoming QoS 2 messages received and not yet released by PUBREL.</summary>
     internal int IncomingQos2Count
     {
-        get { lock (_gate) return _incomingQos2.Count; }
+        get { lock (_gate) return _incomingQos2?.Count ?? 0; }
     }
 
     /// <summary>
@@ -216,8 +216,9 @@ public sealed partial class Session
         {
             if (_ended)
                 return null;
-            _subscriptions.Remove(subscription.Filter, out var previous);
-            _subscriptions.Add(subscription.Filter, subscription);
+            var subscriptions = _subscriptions ??= new(StringComparer.Ordinal);
+            subscriptions.Remove(subscription.Filter, out var previous);
+            subscriptions.Add(subscription.Filter, subscription);
             Journal?.SaveSubscription(ClientId, subscription);
             return previous;
         }
@@ -226,14 +227,14 @@ public sealed partial class Session
     internal void RestoreSubscription(Subscription subscription)
     {
         lock (_gate)
-            _subscriptions[subscription.Filter] = subscription;
+            (_subscriptions ??= new(StringComparer.Ordinal))[subscription.Filter] = subscription;
     }
 
     internal Subscription? RemoveSubscription(string filter)
     {
         lock (_gate)
         {
-            if (!_subscriptions.Remove(filter, out var removed))
+            if (_subscriptions is null || !_subscriptions.Remove(filter, out var removed))
                 return null;
             Journal?.DeleteSubscription(ClientId, filter);
             return removed;
