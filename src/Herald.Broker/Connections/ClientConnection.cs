@@ -38,7 +38,8 @@ public sealed class ClientConnection
     {
         Broker = broker;
         RemoteEndPoint = remoteEndPoint;
-        _outbound = new OutboundQueue(listener);
+        RemoteAddress = System.Net.IPEndPoint.TryParse(remoteEndPoint, out var endPoint) ? endPoint.Address.ToString() : remoteEndPoint;
+        _outbound = new OutboundQueue(listener ?? new OutboundSignal());
         _lastPacketTimestamp = broker.Time.GetTimestamp();
         broker.Timeouts.Schedule(this, broker.Options.ConnectTimeout);
     }
@@ -46,10 +47,10 @@ public sealed class ClientConnection
     public string RemoteEndPoint { get; }
 
     /// <summary>
-    /// The IP address of <see cref="RemoteEndPoint"/>, for per-address limits; worked out when
-    /// asked (at connect and close) rather than kept, as it would be on every idle connection.
+    /// The IP address of <see cref="RemoteEndPoint"/>, for per-address limits. Kept rather than
+    /// worked out when asked: a CONNECT asks four times, and that garbage cost more memory than the string.
     /// </summary>
-    public string RemoteAddress => System.Net.IPEndPoint.TryParse(RemoteEndPoint, out var endPoint) ? endPoint.Address.ToString() : RemoteEndPoint;
+    public string RemoteAddress { get; }
 
     /// <summary>The client id once CONNECT is accepted; empty before.</summary>
     public string ClientId { get; private set; } = "";
@@ -170,7 +171,9 @@ public sealed class ClientConnection
     }
 
     /// <summary>Waits until there is something to write; false once the connection is closed and drained.</summary>
-    public ValueTask<bool> WaitToWriteAsync() => _outbound.WaitToDequeueAsync();
+    public ValueTask<bool> WaitToWriteAsync() =>
+        (_outbound.Listener as OutboundSignal ?? throw new InvalidOperationException("this connection's transport is told through its own listener"))
+            .WaitAsync(_outbound);
 
     /// <summary>
     /// For a transport with an <see cref="IOutboundListener"/>: says whether there is something to

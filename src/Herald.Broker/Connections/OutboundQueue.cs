@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics;
-using System.Threading.Tasks.Sources;
 
 namespace Herald.Broker.Connections;
 
@@ -9,22 +8,25 @@ namespace Herald.Broker.Connections;
 /// dequeues and waits. It replaces an unbounded channel, which holds about 1.6 KB per connection
 /// from the start (a 32-slot segment, reader, writer and wait objects); this one holds no array
 /// while idle: it rents one from the shared pool for a burst, doubling as needed, and gives it
-/// back once drained. A writer loop's wait is the queue itself, reset for every wait; a transport
-/// without a waiting task arms its <see cref="IOutboundListener"/> instead.
+/// back once drained. The writer arms its <see cref="IOutboundListener"/> when it finds the queue
+/// empty, and is told once when that changes: a writer loop's awaitable <see cref="OutboundSignal"/>,
+/// or a transport's callback.
 ///
 /// It locks itself rather than a lock object of its own: it is never handed out of its
 /// connection, and that saves 40 bytes on every idle connection.
 /// </summary>
-internal sealed class OutboundQueue(IOutboundListener? listener) : IValueTaskSource<bool>
+internal sealed class OutboundQueue(IOutboundListener listener)
 {
     private const int InitialCapacity = 16; // the pool's smallest array
 
-    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
     private OutboundPacket[]? _items;
     private int _head;
     private int _count;
     private bool _completed;
     private bool _waiting;
+
+    /// <summary>Told when the armed queue gets a packet or completes.</summary>
+    public IOutboundListener Listener => listener;
 
     /// <summary>How many packets are queued; read without the lock, so a hint for bounding.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -45,7 +47,7 @@ internal sealed class OutboundQueue(IOutboundListener? listener) : IValueTaskSou
             _waiting = false;
         }
         if (wake)
-            Wake(true);
+            listener.OnOutboundReady();
         return true;
     }
 
@@ -70,24 +72,6 @@ internal sealed class OutboundQueue(IOutboundListener? listener) : IValueTaskSou
                 _items = null;
             }
             return true;
-        }
-    }
-
-    /// <summary>
-    /// Completes when a packet is queued (true) or the queue is completed and empty (false).
-    /// Writer loop only, one wait at a time.
-    /// </summary>
-    public ValueTask<bool> WaitToDequeueAsync()
-    {
-        lock (this)
-        {
-            if (_count > 0)
-                return new ValueTask<bool>(true);
-            if (_completed)
-                return new ValueTask<bool>(false);
-            _signal.Reset();
-            _waiting = true;
-            return new ValueTask<bool>(this, _signal.Version);
         }
     }
 
@@ -119,15 +103,7 @@ internal sealed class OutboundQueue(IOutboundListener? listener) : IValueTaskSou
             _waiting = false;
         }
         if (wake)
-            Wake(false);
-    }
-
-    private void Wake(bool packets)
-    {
-        if (listener is not null)
             listener.OnOutboundReady();
-        else
-            _signal.SetResult(packets);
     }
 
     private void Grow()
@@ -143,11 +119,4 @@ internal sealed class OutboundQueue(IOutboundListener? listener) : IValueTaskSou
         _items = grown;
         _head = 0;
     }
-
-    bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _signal.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _signal.OnCompleted(continuation, state, token, flags);
 }
