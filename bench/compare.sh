@@ -60,8 +60,6 @@ echo "mosquitto: $(/usr/sbin/mosquitto -h 2>/dev/null | head -1)"
 # Both brokers may need one descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
-
 start_brokers() {
     HERALD_PORT=$(free_port)
     HERALD_HTTP_PORT=$(free_port)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Herald.Bench;
 using Herald.Bench.Client;
 using Herald.Bench.Conn;
@@ -27,7 +28,8 @@ const string Usage = """
                         [--ready-file PATH] [--json]
           Opens --count idle connections at --rate per second, each bound to the next source
           address, holds them --hold seconds (writing the number connected to --ready-file
-          when all attempts are done), and reports how many connected.
+          when all attempts are done), and reports how many connected. SIGTERM (or Ctrl+C)
+          ends the hold early, and the report still follows.
 
       herald-bench persist [--host 127.0.0.1] [--port 1883] [--count 100000] [--publishers 1]
                            [--subscribers 1] [--qos 1|2] [--payload 64] [--outstanding 1000]
@@ -74,6 +76,12 @@ try
         {
             var options = ConnOptions.Parse(arguments);
             arguments.EnsureAllUsed();
+            // A script's background job ignores SIGINT: the bench scripts end a hold with SIGTERM.
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                cancel.Cancel();
+            });
             return await ConnRun.RunAsync(options, cancel.Token);
         }
         case "persist":
