@@ -24,13 +24,10 @@ public sealed class ClientConnection
 {
     private readonly OutboundQueue _outbound;
     private CancellationTokenSource? _closing; // made when first asked for: an idle connection never needs one
-    private Dictionary<ushort, string>? _inboundAliases;
-    private Dictionary<string, ushort>? _outboundAliases;
+    private Extras? _extras; // what few connections use, made at the first use (see Extras)
     private TopicCache? _topics;
     private long _lastPacketTimestamp;
-    private double _publishTokens; // read loop only: the publish rate's token bucket
-    private long _publishTokensTimestamp;
-    private TimeSpan _keepAliveTimeout;
+    private long _connectedAtTicks; // UTC; 0 before CONNECT is accepted
     private int _closed;
     private int _held; // packets waiting for the durable store, see SendInOrder
 
@@ -116,25 +113,72 @@ public sealed class ClientConnection
 
     internal Broker Broker { get; }
 
-    internal ConnectWill? Will { get; set; }
+    internal ConnectWill? Will
+    {
+        get => _extras?.Will;
+        set
+        {
+            if (value is not null || _extras is not null)
+                More.Will = value;
+        }
+    }
 
     /// <summary>The will was given to the cluster at CONNECT, to be published by whichever node adopts this one's if it dies.</summary>
-    internal bool WillInCluster { get; set; }
+    internal bool WillInCluster
+    {
+        get => _extras?.WillInCluster ?? false;
+        set
+        {
+            if (value || _extras is not null)
+                More.WillInCluster = value;
+        }
+    }
 
     /// <summary>The CONNECT waiting on an enhanced authentication exchange (AUTH packets).</summary>
-    internal ConnectAttempt? PendingConnect { get; set; }
+    internal ConnectAttempt? PendingConnect
+    {
+        get => _extras?.PendingConnect;
+        set
+        {
+            if (value is not null || _extras is not null)
+                More.PendingConnect = value;
+        }
+    }
 
     /// <summary>How many AUTH packets the current authentication exchange has taken.</summary>
-    internal int AuthenticationStep { get; set; }
+    internal int AuthenticationStep
+    {
+        get => _extras?.AuthenticationStep ?? 0;
+        set
+        {
+            if (value != 0 || _extras is not null)
+                More.AuthenticationStep = value;
+        }
+    }
 
     /// <summary>The MQTT 5 Authentication Method the client connected with; re-authentication must use it.</summary>
-    internal string? AuthenticationMethod { get; private set; }
+    internal string? AuthenticationMethod => _extras?.AuthenticationMethod;
 
     /// <summary>The keep-alive in force: the client's, or the MQTT 5 Server Keep Alive.</summary>
     public ushort KeepAliveSeconds { get; private set; }
 
     /// <summary>When its CONNECT was accepted; null before.</summary>
-    public DateTimeOffset? ConnectedAt { get; private set; }
+    public DateTimeOffset? ConnectedAt => _connectedAtTicks == 0 ? null : new DateTimeOffset(_connectedAtTicks, TimeSpan.Zero);
+
+    /// <summary>[MQTT-3.1.2-24] one and a half keep-alive periods without a packet close the connection.</summary>
+    private TimeSpan KeepAliveTimeout => TimeSpan.FromSeconds(KeepAliveSeconds * 1.5);
+
+    /// <summary>Made at the first use; any thread may be first (a will is set on the read loop, cleared by a close).</summary>
+    private Extras More
+    {
+        get
+        {
+            if (_extras is { } extras)
+                return extras;
+            Interlocked.CompareExchange(ref _extras, new Extras(), null);
+            return _extras;
+        }
+    }
 
     /// <summary>The topics this client published to last; made on its first PUBLISH so idle connections stay small.</summary>
     internal TopicCache Topics => _topics ??= new TopicCache();
@@ -269,21 +313,21 @@ public sealed class ClientConnection
         Version = packet.Version;
         Session = session;
         KeepAliveSeconds = keepAliveSeconds;
-        ConnectedAt = Broker.Time.GetUtcNow();
+        _connectedAtTicks = Broker.Time.GetUtcNow().UtcTicks;
         Broker.Metrics.ClientConnected();
-        AuthenticationMethod = packet.Properties?.AuthenticationMethod;
+        if (packet.Properties?.AuthenticationMethod is { } method)
+            More.AuthenticationMethod = method;
         if (packet.Properties is { } properties)
         {
             ClientReceiveMaximum = properties.ReceiveMaximum ?? ushort.MaxValue;
             ClientMaximumPacketSize = properties.MaximumPacketSize ?? long.MaxValue;
             ClientTopicAliasMaximum = Broker.Options.OutboundTopicAliases ? properties.TopicAliasMaximum ?? 0 : 0;
         }
-        // [MQTT-3.1.2-24] close after one and a half keep-alive periods without a packet; 0 disables it.
-        _keepAliveTimeout = TimeSpan.FromSeconds(keepAliveSeconds * 1.5);
+        // [MQTT-3.1.2-24] 0 disables the keep-alive.
         if (keepAliveSeconds == 0)
             Broker.Timeouts.Cancel(this);
         else
-            Broker.Timeouts.Schedule(this, _keepAliveTimeout);
+            Broker.Timeouts.Schedule(this, KeepAliveTimeout);
     }
 
     /// <summary>
@@ -296,12 +340,13 @@ public sealed class ClientConnection
         if (rate <= 0)
             return true;
         var now = Broker.Time.GetTimestamp();
-        var refill = _publishTokensTimestamp == 0 ? rate : Broker.Time.GetElapsedTime(_publishTokensTimestamp, now).TotalSeconds * rate;
-        _publishTokens = Math.Min(rate, _publishTokens + refill);
-        _publishTokensTimestamp = now;
-        if (_publishTokens < 1)
+        var quota = More;
+        var refill = quota.PublishTokensTimestamp == 0 ? rate : Broker.Time.GetElapsedTime(quota.PublishTokensTimestamp, now).TotalSeconds * rate;
+        quota.PublishTokens = Math.Min(rate, quota.PublishTokens + refill);
+        quota.PublishTokensTimestamp = now;
+        if (quota.PublishTokens < 1)
             return false;
-        _publishTokens--;
+        quota.PublishTokens--;
         return true;
     }
 
@@ -334,13 +379,13 @@ public sealed class ClientConnection
         }
         if (alias > Broker.Options.TopicAliasMaximum)
             throw PacketException.Protocol(ReasonCode.TopicAliasInvalid, $"topic alias {alias} exceeds the maximum {Broker.Options.TopicAliasMaximum}"); // [MQTT-3.3.2-9]
-        _inboundAliases ??= [];
+        var aliases = More.InboundAliases ??= [];
         if (packet.Topic.Length > 0)
         {
-            _inboundAliases[alias] = packet.Topic;
+            aliases[alias] = packet.Topic;
             return packet.Topic;
         }
-        return _inboundAliases.TryGetValue(alias, out var topic)
+        return aliases.TryGetValue(alias, out var topic)
             ? topic
             : throw PacketException.Protocol($"topic alias {alias} was never set");
     }
@@ -355,17 +400,17 @@ public sealed class ClientConnection
         omitTopic = false;
         if (ClientTopicAliasMaximum == 0)
             return 0;
-        _outboundAliases ??= new(StringComparer.Ordinal);
-        if (_outboundAliases.TryGetValue(message.Topic, out var alias))
+        var aliases = More.OutboundAliases ??= new(StringComparer.Ordinal);
+        if (aliases.TryGetValue(message.Topic, out var alias))
         {
             omitTopic = true;
             return alias;
         }
-        if (_outboundAliases.Count >= ClientTopicAliasMaximum
+        if (aliases.Count >= ClientTopicAliasMaximum
             || message.PublishSize(Version, qos, subscriptionIds, topicAlias: 1) > ClientMaximumPacketSize)
             return 0;
-        alias = (ushort)(_outboundAliases.Count + 1);
-        _outboundAliases.Add(message.Topic, alias);
+        alias = (ushort)(aliases.Count + 1);
+        aliases.Add(message.Topic, alias);
         return alias;
     }
 
@@ -423,9 +468,34 @@ public sealed class ClientConnection
             return;
         }
         var idle = Broker.Time.GetElapsedTime(Volatile.Read(ref _lastPacketTimestamp));
-        if (idle >= _keepAliveTimeout)
+        if (idle >= KeepAliveTimeout)
             Close(DisconnectReason.KeepAliveTimeout);
         else
-            Broker.Timeouts.Schedule(this, _keepAliveTimeout - idle);
+            Broker.Timeouts.Schedule(this, KeepAliveTimeout - idle);
+    }
+
+    /// <summary>
+    /// The state only some connections need: topic aliases (MQTT 5), the publish rate quota, a
+    /// will, an enhanced authentication exchange. Apart, so an idle connection does without it.
+    /// </summary>
+    private sealed class Extras
+    {
+        public Dictionary<ushort, string>? InboundAliases { get; set; } // the read loop's
+
+        public Dictionary<string, ushort>? OutboundAliases { get; set; } // the writer's
+
+        public double PublishTokens { get; set; } // the read loop's token bucket
+
+        public long PublishTokensTimestamp { get; set; }
+
+        public ConnectWill? Will { get; set; }
+
+        public bool WillInCluster { get; set; }
+
+        public ConnectAttempt? PendingConnect { get; set; }
+
+        public int AuthenticationStep { get; set; }
+
+        public string? AuthenticationMethod { get; set; }
     }
 }
