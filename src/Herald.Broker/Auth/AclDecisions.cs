@@ -22,10 +22,12 @@ internal sealed class AclDecisions
     private AclPolicy? _policy;
     private string? _username;
 
-    public bool Allows(AclPolicy policy, AclCheck check, string topic, string clientId, string? username)
+    /// <summary>Asks <paramref name="decisions"/>, made at the first question a policy with rules leaves to it: without rules there is nothing to remember.</summary>
+    public static bool Allows(ref AclDecisions? decisions, AclPolicy policy, AclCheck check, string topic, string clientId, string? username) =>
+        policy.IsEmpty || (decisions ??= new AclDecisions()).Allows(policy, check, topic, clientId, username);
+
+    private bool Allows(AclPolicy policy, AclCheck check, string topic, string clientId, string? username)
     {
-        if (policy.IsEmpty)
-            return true;
         _decisions ??= [];
         if (!ReferenceEquals(policy, _policy) || _username != username || _decisions.Count >= Capacity)
         {

@@ -24,6 +24,7 @@ public sealed class ClientConnection
 {
     private readonly OutboundQueue _outbound;
     private CancellationTokenSource? _closing; // made when first asked for: an idle connection never needs one
+    private AclDecisions? _acl; // this client's publish and subscribe decisions
     private Extras? _extras; // what few connections use, made at the first use (see Extras)
     private TopicCache? _topics;
     private long _lastPacketTimestamp;
@@ -61,8 +62,8 @@ public sealed class ClientConnection
     /// <summary>Who a CONNECT on this connection logs in as: the certificate's name, else the CONNECT's username.</summary>
     internal string? UsernameFor(ConnectPacket packet) => CertificateIdentity ?? packet.Username;
 
-    /// <summary>This client's publish and subscribe decisions; the read loop alone uses them.</summary>
-    internal AclDecisions Acl { get; } = new();
+    /// <summary>Whether the ACL lets this client publish or subscribe to <paramref name="topic"/>; the read loop alone asks.</summary>
+    internal bool Allows(AclCheck check, string topic) => AclDecisions.Allows(ref _acl, Broker.Acl, check, topic, ClientId, Username);
 
     public ProtocolVersion Version { get; private set; } = ProtocolVersion.V311;
 

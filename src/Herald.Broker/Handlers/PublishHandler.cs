@@ -49,7 +49,7 @@ internal static class PublishHandler
             reason = ReasonCode.PayloadFormatInvalid;
         }
         else if (topic.StartsWith(SysTopics.Prefix, StringComparison.Ordinal)
-            || !connection.Acl.Allows(broker.Acl, AclCheck.Publish, topic, connection.ClientId, connection.Username))
+            || !connection.Allows(AclCheck.Publish, topic))
         {
             // $SYS is the server's to write, whatever the ACL says, as in Mosquitto.
             // Not routed. MQTT 5 says why in PUBACK/PUBREC; a 3.1.1 client is acknowledged as

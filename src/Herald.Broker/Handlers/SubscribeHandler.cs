@@ -52,7 +52,7 @@ internal static class SubscribeHandler
         if (TopicRules.IsShared(request.Filter) && !TopicRules.TrySplitShared(request.Filter, out _, out _))
             return v5 ? (byte)ReasonCode.TopicFilterInvalid : SubAckPacket.Failure; // [MQTT-4.8.2-1] [MQTT-4.8.2-2]
         var topicFilter = TopicRules.TrySplitShared(request.Filter, out _, out var sharedFilter) ? sharedFilter : request.Filter;
-        if (!connection.Acl.Allows(broker.Acl, AclCheck.Subscribe, topicFilter, connection.ClientId, connection.Username))
+        if (!connection.Allows(AclCheck.Subscribe, topicFilter))
             return v5 ? (byte)ReasonCode.NotAuthorized : SubAckPacket.Failure;
         var subscription = new Subscription(request, subscriptionId);
         // [MQTT-3.8.4-3] a subscription with an existing filter replaces it.

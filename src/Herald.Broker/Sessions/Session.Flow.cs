@@ -124,7 +124,7 @@ public sealed partial class Session
             }
             // Checked again on the way out, as Mosquitto does on reconnect: queued while the client
             // was away, it may no longer be readable to it.
-            if (!_acl.Allows(_broker.Acl, AclCheck.Receive, queued.Message.Topic, ClientId, _username))
+            if (!AclDecisions.Allows(ref _acl, _broker.Acl, AclCheck.Receive, queued.Message.Topic, ClientId, _username))
             {
                 Forget(queued);
                 Dropped(DropReason.NotAuthorized);

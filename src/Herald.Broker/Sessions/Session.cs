@@ -39,7 +39,7 @@ public sealed partial class Session
     private bool _ended;
     private long _sequence; // the last delivery's
     private bool _stored; // recorded in the durable store
-    private readonly AclDecisions _acl = new();
+    private AclDecisions? _acl;
     private string? _username; // of the client that last connected, for the ACL
     private string? _relayTo; // the node this session moved to, while it relays there (see Relay)
     private ITimer? _relayTimer;
@@ -136,7 +136,7 @@ public sealed partial class Session
                 return DeliveryResult.Dropped;
             // Read access is checked on every delivery, retained ones included, so a changed rule
             // holds back messages of subscriptions made before it.
-            if (!_acl.Allows(_broker.Acl, AclCheck.Receive, message.Topic, ClientId, _username))
+            if (!AclDecisions.Allows(ref _acl, _broker.Acl, AclCheck.Receive, message.Topic, ClientId, _username))
                 return DeliveryResult.Dropped;
             if (message.RemainingExpiry(_broker.Time) == 0)
             {
