@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Herald against Mosquitto on this machine, with bench/Herald.Bench driving both the same way:
-# delivered msg/s and p99 per scenario (runs interleaved, Herald then Mosquitto), then memory per
-# idle connection (broker RSS before and after holding CONNS connections, on freshly started brokers).
+# delivered msg/s and p99 per scenario (runs interleaved, Herald then Mosquitto), p99 at a fixed
+# rate (Herald with its default durable store and with Storage:Provider=Memory; the median of
+# LATENCY_RUNS interleaved runs each), then memory per idle connection (broker RSS before and after
+# holding CONNS connections, on freshly started brokers).
 #
 #   ./bench/compare.sh                         # full run (10 s per measurement, 15,000 connections)
 #   CONNS=2000 DURATION=5 ./bench/compare.sh   # quick run
 #
 # Environment: DURATION (s measured per run, 10), WARMUP (s, 2), PAYLOAD (bytes, 64),
 # FIXED_RATE (msg/s of the latency row, 10000), CONNS (idle connections, 15000),
-# CONN_RATE (connections/s, 2000), CONN_PROCS (herald-bench conn processes, 3), HOLD (s, 5).
+# LATENCY_RUNS (runs per fixed-rate row, 3), CONN_RATE (connections/s, 2000),
+# CONN_PROCS (herald-bench conn processes, 3), HOLD (s, 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -21,21 +24,24 @@ CONNS=${CONNS:-15000}
 CONN_RATE=${CONN_RATE:-2000}
 CONN_PROCS=${CONN_PROCS:-3}
 HOLD=${HOLD:-5}
+LATENCY_RUNS=${LATENCY_RUNS:-3}
 
 WORK=$(mktemp -d /tmp/bench-compare.XXXXXX)
 BENCH=bench/Herald.Bench/bin/Release/net10.0/herald-bench
 HERALD_DLL=src/Herald.Server/bin/Release/net10.0/herald.dll
 HERALD_PID=""
+HERALD_MEMORY_PID=""
 MOSQUITTO_PID=""
 
 stop_brokers() {
-    for pid in $HERALD_PID $MOSQUITTO_PID; do
+    for pid in $HERALD_PID $HERALD_MEMORY_PID $MOSQUITTO_PID; do
         kill "$pid" 2>/dev/null || true
     done
-    for pid in $HERALD_PID $MOSQUITTO_PID; do
+    for pid in $HERALD_PID $HERALD_MEMORY_PID $MOSQUITTO_PID; do
         wait "$pid" 2>/dev/null || true
     done
     HERALD_PID=""
+    HERALD_MEMORY_PID=""
     MOSQUITTO_PID=""
 }
 cleanup() {
@@ -69,6 +75,12 @@ start_brokers() {
         --Herald:Mqtt:MaxQueuedMessages=1000000 --Herald:Mqtt:MaxQueuedBytes=1000000000 --Herald:DataDir="$WORK/herald-data" \
         --Logging:LogLevel:Default=Warning >>"$WORK/herald.log" 2>&1 &
     HERALD_PID=$!
+    HERALD_MEMORY_PORT=$(free_port)
+    dotnet "$HERALD_DLL" --Herald:Mqtt:Port="$HERALD_MEMORY_PORT" --Herald:Http:Port="$(free_port)" \
+        --Herald:Mqtt:Address=127.0.0.1 --Herald:Http:Address=127.0.0.1 --Herald:Storage:Provider=Memory \
+        --Herald:Mqtt:MaxQueuedMessages=1000000 --Herald:Mqtt:MaxQueuedBytes=1000000000 --Herald:DataDir="$WORK/herald-memory-data" \
+        --Logging:LogLevel:Default=Warning >>"$WORK/herald-memory.log" 2>&1 &
+    HERALD_MEMORY_PID=$!
     cat >"$WORK/mosquitto.conf" <<CONF
 listener $MOSQUITTO_PORT 127.0.0.1
 allow_anonymous true
@@ -80,6 +92,7 @@ CONF
     /usr/sbin/mosquitto -c "$WORK/mosquitto.conf" >>"$WORK/mosquitto.log" 2>&1 &
     MOSQUITTO_PID=$!
     wait_port "$HERALD_PORT"
+    wait_port "$HERALD_MEMORY_PORT"
     wait_port "$MOSQUITTO_PORT"
 }
 
@@ -113,17 +126,45 @@ scenarios=(
     "20 pairs qos1|--scenario pairs --pairs 20 --qos 1"
     "20:1 qos1|--scenario fan-in --publishers 20 --qos 1"
     "10 pairs qos1 @${FIXED_RATE}/s|--scenario pairs --pairs 10 --qos 1 --rate $FIXED_RATE"
+    "  same, Herald in memory|--scenario pairs --pairs 10 --qos 1 --rate $FIXED_RATE|memory"
 )
+
+# median_of_runs < lines "rate p99 lost duplicates" → the median p99, the losses summed ("- - - -" if a run failed):
+# a fixed-rate row's p99 from one run on a shared machine is mostly that moment's noise
+median_of_runs() {
+    local lines
+    lines=$(cat)
+    if awk '$2 == "-" { bad = 1 } END { exit !bad }' <<<"$lines"; then
+        echo "- - - -"
+        return
+    fi
+    echo "$(tail -1 <<<"$lines" | cut -d' ' -f1)" \
+        "$(cut -d' ' -f2 <<<"$lines" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
+        "$(awk '{ s += $3 } END { print s }' <<<"$lines")" "$(awk '{ s += $4 } END { print s }' <<<"$lines")"
+}
 
 table="$WORK/table"
 printf "%-24s %14s %14s %7s %14s %14s %15s %15s\n" scenario "herald msg/s" "mosquitto msg/s" ratio "herald p99 µs" "mosq. p99 µs" "lost/dup H" "lost/dup M" >"$table"
 i=0
 for entry in "${scenarios[@]}"; do
-    label=${entry%%|*}
-    read -r -a args <<<"${entry#*|}"
+    IFS='|' read -r label arguments store <<<"$entry"
+    read -r -a args <<<"$arguments"
     i=$((i + 1))
-    read -r h_rate h_p99 h_lost h_dup <<<"$(run_bench "herald-$i" "$HERALD_PORT" "${args[@]}")"
-    read -r m_rate m_p99 m_lost m_dup <<<"$(run_bench "mosquitto-$i" "$MOSQUITTO_PORT" "${args[@]}")"
+    herald_port=$HERALD_PORT
+    [ "$store" != memory ] || herald_port=$HERALD_MEMORY_PORT
+    if [[ " ${args[*]} " == *" --rate "* ]]; then
+        # Interleaved run by run, so a noisy moment hits both brokers alike.
+        h_runs=() m_runs=()
+        for k in $(seq "$LATENCY_RUNS"); do
+            h_runs+=("$(run_bench "herald-$i-$k" "$herald_port" "${args[@]}")")
+            m_runs+=("$(run_bench "mosquitto-$i-$k" "$MOSQUITTO_PORT" "${args[@]}")")
+        done
+        read -r h_rate h_p99 h_lost h_dup <<<"$(printf "%s\n" "${h_runs[@]}" | median_of_runs)"
+        read -r m_rate m_p99 m_lost m_dup <<<"$(printf "%s\n" "${m_runs[@]}" | median_of_runs)"
+    else
+        read -r h_rate h_p99 h_lost h_dup <<<"$(run_bench "herald-$i" "$herald_port" "${args[@]}")"
+        read -r m_rate m_p99 m_lost m_dup <<<"$(run_bench "mosquitto-$i" "$MOSQUITTO_PORT" "${args[@]}")"
+    fi
     ratio=$(awk -v h="$h_rate" -v m="$m_rate" 'BEGIN { if (h == "-" || m == "-" || m == 0) print "-"; else printf "%.2f", h / m }')
     line=$(printf "%-24s %14s %14s %7s %14s %14s %15s %15s" "$label" "$h_rate" "$m_rate" "$ratio" "$h_p99" "$m_p99" "$h_lost/$h_dup" "$m_lost/$m_dup")
     echo "$line" >>"$table"
