@@ -17,6 +17,9 @@ public sealed class MqttListenerOptions
     /// </summary>
     public MqttTransport Transport { get; set; } = OperatingSystem.IsLinux() ? MqttTransport.Epoll : MqttTransport.Kestrel;
 
+    /// <summary>Event loops (threads) of the epoll transport; 0 means one per core.</summary>
+    public int TransportThreads { get; set; }
+
     public int ConnectTimeoutSeconds { get; set; } = 10;
 
     public int MaxInflightMessages { get; set; } = 100;

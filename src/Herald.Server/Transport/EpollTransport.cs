@@ -41,7 +41,8 @@ public sealed class EpollTransport(Broker.Broker broker, IOptions<HeraldOptions>
             throw new IOException(message, e.SocketErrorCode == SocketError.AddressAlreadyInUse ? new AddressInUseException(message, e) : e);
         }
         var listeners = _listeners.Select(l => (int)l.Handle).ToArray();
-        for (var i = 0; i < Environment.ProcessorCount; i++)
+        var threads = mqtt.TransportThreads > 0 ? mqtt.TransportThreads : Environment.ProcessorCount;
+        for (var i = 0; i < threads; i++)
             _loops.Add(new EpollLoop(i, broker, listeners, logger));
         foreach (var loop in _loops)
             loop.Start();
