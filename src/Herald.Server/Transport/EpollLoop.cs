@@ -43,6 +43,7 @@ internal sealed unsafe partial class EpollLoop
     private readonly List<(EpollConnection Connection, long ClosedAt)> _blocked = [];
     private EpollConnection?[] _byFd = new EpollConnection?[1024];
     private int _wakePending;
+    private int _sleeping; // 1 while in epoll_wait (or about to be)
     private long _acceptPausedAt; // when accepting stopped for want of descriptors; 0 while accepting
     private volatile bool _accepting = true;
     private volatile bool _stopped;
@@ -67,8 +68,14 @@ internal sealed unsafe partial class EpollLoop
     /// <summary>The buffer every read of this loop's connections goes into first.</summary>
     public byte[] ReceiveBuffer { get; private set; } = ArrayPool<byte>.Shared.Rent(BufferSize);
 
-    /// <summary>Where a connection's queued packets are encoded before they are sent.</summary>
-    public ArrayBufferWriter<byte> SendBuffer { get; private set; } = new(BufferSize);
+    /// <summary>True on this loop's thread.</summary>
+    public bool IsCurrent => t_current == this;
+
+    /// <summary>True on any loop's thread.</summary>
+    public static bool IsLoopThread => t_current is not null;
+
+    /// <summary>The loop waits in epoll_wait: a packet for one of its connections would have to wake it.</summary>
+    public bool IsSleeping => Volatile.Read(ref _sleeping) != 0;
 
     public Broker.Broker Broker => _broker;
 
@@ -86,6 +93,7 @@ internal sealed unsafe partial class EpollLoop
     public void Stop()
     {
         _stopped = true;
+        Interlocked.MemoryBarrier(); // the flag before the look at _sleeping, as Run looks at them the other way round
         Wake();
         _thread.Join();
         Libc.Close(_wake);
@@ -95,13 +103,6 @@ internal sealed unsafe partial class EpollLoop
 
     /// <summary>An async receive kept the read buffer: the loop reads into a new one.</summary>
     public void ReplaceReceiveBuffer() => ReceiveBuffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-
-    /// <summary>After an unusually large packet, the send buffer goes back to its usual size.</summary>
-    public void TrimSendBuffer()
-    {
-        if (SendBuffer.Capacity > 16 * BufferSize)
-            SendBuffer = new ArrayBufferWriter<byte>(BufferSize);
-    }
 
     /// <summary>Flushes the connection on this loop's thread, after the events at hand.</summary>
     public void RequestFlush(EpollConnection connection)
@@ -140,7 +141,8 @@ internal sealed unsafe partial class EpollLoop
 
     private void Wake()
     {
-        if (Interlocked.Exchange(ref _wakePending, 1) != 0)
+        // A loop awake reads its queues before it sleeps again (see Run): no need to write the eventfd.
+        if (Volatile.Read(ref _sleeping) == 0 || Interlocked.Exchange(ref _wakePending, 1) != 0)
             return;
         ulong one = 1;
         Libc.Write(_wake, (byte*)&one, sizeof(ulong));
@@ -155,7 +157,13 @@ internal sealed unsafe partial class EpollLoop
             while (!_stopped)
             {
                 var timeout = _blocked.Count > 0 || _acceptPausedAt != 0 ? 100 : -1;
+                // Sleeping is announced before the queues are looked at, and a producer looks at it
+                // after it queued: one of the two sees the other, so no request waits out a sleep.
+                Interlocked.Exchange(ref _sleeping, 1);
+                if (!_flushRequests.IsEmpty || !_resumeRequests.IsEmpty || _readNow.Count > 0 || _flushNow.Count > 0 || _stopped)
+                    timeout = 0;
                 var count = Libc.EpollWait(_epoll, events, MaxEvents, timeout);
+                Volatile.Write(ref _sleeping, 0);
                 if (count < 0)
                 {
                     if (Marshal.GetLastPInvokeError() == Libc.EIntr)
@@ -214,15 +222,19 @@ internal sealed unsafe partial class EpollLoop
     {
         while (_resumeRequests.TryDequeue(out var resumed))
             resumed.OnReceiveResumed();
-        // Reads first: they queue the packets the flushes then write, one send per connection per batch.
-        for (var i = 0; i < _readNow.Count; i++)
+        // Reads first: they queue the packets the flushes then write, one send per connection per
+        // batch. A connection that asks for another turn (ReadLater, more queued than one flush
+        // writes) gets it in the next round, after epoll_wait looked for others' events.
+        var reads = _readNow.Count;
+        for (var i = 0; i < reads; i++)
             _readNow[i].OnReadable(hangup: true);
-        _readNow.Clear();
+        _readNow.RemoveRange(0, reads);
         while (_flushRequests.TryDequeue(out var requested))
             requested.Flush();
-        for (var i = 0; i < _flushNow.Count; i++) // flushing may add to the list: read its count each time
+        var flushes = _flushNow.Count;
+        for (var i = 0; i < flushes; i++)
             _flushNow[i].Flush();
-        _flushNow.Clear();
+        _flushNow.RemoveRange(0, flushes);
     }
 
     private void WatchBlocked()
