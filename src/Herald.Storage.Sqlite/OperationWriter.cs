@@ -8,7 +8,8 @@ namespace Herald.Storage.Sqlite;
 /// <summary>
 /// Applies queued changes to the database, a batch per transaction, with statements prepared
 /// once. A message row is shared by every delivery of it; the writer counts its deliveries and
-/// deletes the row with the last one. Writer thread only.
+/// deletes the row with the last one. New deliveries, the bulk of the writing, are inserted many
+/// rows per statement (<see cref="DeliveryInserts"/>). Writer thread only.
 /// </summary>
 internal sealed class OperationWriter : IDisposable
 {
@@ -18,15 +19,14 @@ internal sealed class OperationWriter : IDisposable
     private readonly List<(long MessageId, int Before)> _countsBefore = []; // to undo a failed batch
     private readonly List<long> _messageIds = [];
     private readonly List<Statement> _statements = [];
+    private readonly DeliveryInserts _inserts;
     private readonly Statement _saveSession;
     private readonly Statement _saveDisconnected;
     private readonly Statement _sessionMessages;
     private readonly Statement[] _deleteSession;
     private readonly Statement _saveSubscription;
     private readonly Statement _deleteSubscription;
-    private readonly Statement _insertMessage;
     private readonly Statement _deleteMessage;
-    private readonly Statement _addDelivery;
     private readonly Statement _saveDeliveryState;
     private readonly Statement _removeDelivery;
     private readonly Statement _addIncoming;
@@ -42,6 +42,7 @@ internal sealed class OperationWriter : IDisposable
         _connection = connection;
         _time = time;
         _deliveriesPerMessage = deliveriesPerMessage;
+        _inserts = new DeliveryInserts(connection);
         _saveSession = Prepare("""
             INSERT INTO sessions (client_id, expiry_interval, username) VALUES ($client, $expiry, $username)
             ON CONFLICT (client_id) DO UPDATE SET expiry_interval = excluded.expiry_interval, username = excluded.username
@@ -60,15 +61,7 @@ internal sealed class OperationWriter : IDisposable
             INSERT OR REPLACE INTO subscriptions (client_id, filter, options, subscription_id) VALUES ($client, $filter, $options, $id)
             """);
         _deleteSubscription = Prepare("DELETE FROM subscriptions WHERE client_id = $client AND filter = $filter");
-        _insertMessage = Prepare("""
-            INSERT OR REPLACE INTO messages (id, topic, payload, qos, retain, properties, expiry_interval, origin, received_at)
-            VALUES ($id, $topic, $payload, $qos, $retain, $properties, $expiry, $origin, $received)
-            """);
         _deleteMessage = Prepare("DELETE FROM messages WHERE id = $id");
-        _addDelivery = Prepare("""
-            INSERT OR REPLACE INTO deliveries (client_id, sequence, message_id, qos, retain, subscription_ids, shared_filter, packet_id, state)
-            VALUES ($client, $sequence, $message, $qos, $retain, $ids, $shared, $packet, $state)
-            """);
         _saveDeliveryState = Prepare("""
             UPDATE deliveries SET packet_id = $packet, state = $state WHERE client_id = $client AND sequence = $sequence
             """);
@@ -102,14 +95,25 @@ internal sealed class OperationWriter : IDisposable
             foreach (var operation in batch)
             {
                 if (operation.Kind == OperationKind.Callback)
+                {
                     callbacks.Add(operation);
+                }
+                else if (operation.Kind == OperationKind.AddDelivery)
+                {
+                    AddDelivery(operation.ClientId!, operation.Delivery, operation.PacketId, operation.InflightState);
+                }
                 else
+                {
+                    _inserts.Flush(); // what follows may update or delete the rows still waiting
                     Apply(operation);
+                }
             }
+            _inserts.Flush();
             transaction.Commit();
         }
         catch
         {
+            _inserts.Discard();
             for (var i = _countsBefore.Count - 1; i >= 0; i--)
             {
                 var (id, before) = _countsBefore[i];
@@ -126,6 +130,7 @@ internal sealed class OperationWriter : IDisposable
     {
         foreach (var statement in _statements)
             statement.Dispose();
+        _inserts.Dispose();
     }
 
     private void Apply(in StoreOperation operation)
@@ -158,9 +163,6 @@ internal sealed class OperationWriter : IDisposable
                 _deleteSubscription.Bind(1, operation.ClientId);
                 _deleteSubscription.Bind(2, operation.Filter);
                 _deleteSubscription.Execute();
-                break;
-            case OperationKind.AddDelivery:
-                AddDelivery(operation.ClientId!, operation.Delivery, operation.PacketId, operation.InflightState);
                 break;
             case OperationKind.SaveDeliveryState:
                 _saveDeliveryState.Bind(1, operation.PacketId);
@@ -219,30 +221,10 @@ internal sealed class OperationWriter : IDisposable
         var message = delivery.Message;
         var count = _deliveriesPerMessage.GetValueOrDefault(message.StoreId);
         if (count == 0)
-        {
-            _insertMessage.Bind(1, message.StoreId);
-            _insertMessage.Bind(2, message.Topic);
-            _insertMessage.BindBlob(3, message.Payload.Span);
-            _insertMessage.Bind(4, (long)message.QoS);
-            _insertMessage.Bind(5, message.Retain ? 1L : 0L);
-            _insertMessage.BindBlobOrNull(6, message.EncodedProperties);
-            _insertMessage.Bind(7, message.ExpiryInterval);
-            _insertMessage.Bind(8, message.OriginClientId);
-            _insertMessage.Bind(9, ReceivedAt(message));
-            _insertMessage.Execute();
-        }
+            _inserts.AddMessage(message, ReceivedAt(message));
         _countsBefore.Add((message.StoreId, count));
         _deliveriesPerMessage[message.StoreId] = count + 1;
-        _addDelivery.Bind(1, clientId);
-        _addDelivery.Bind(2, delivery.Sequence);
-        _addDelivery.Bind(3, message.StoreId);
-        _addDelivery.Bind(4, (long)delivery.QoS);
-        _addDelivery.Bind(5, delivery.Retain ? 1L : 0L);
-        _addDelivery.BindBlobOrNull(6, Encoding.SubscriptionIds(delivery.SubscriptionIds));
-        _addDelivery.Bind(7, delivery.Group is { } group ? $"$share/{group.Name}/{group.TopicFilter}" : null);
-        _addDelivery.Bind(8, packetId);
-        _addDelivery.Bind(9, (long)state);
-        _addDelivery.Execute();
+        _inserts.AddDelivery(clientId, delivery, packetId, state);
     }
 
     private void Release(long messageId)
