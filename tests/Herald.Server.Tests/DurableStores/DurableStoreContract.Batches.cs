@@ -1,5 +1,7 @@
 using Herald.Broker.Messages;
+using Herald.Broker.Routing;
 using Herald.Broker.Sessions;
+using Herald.Protocol;
 using static Herald.Protocol.QualityOfService;
 
 namespace Herald.Server.Tests.DurableStores;
@@ -43,6 +45,55 @@ public abstract partial class DurableStoreContract
         Assert.Equal(
             Enumerable.Range(1, count).Where(i => i % 3 == 0).Select(i => ((long)i, (ushort)i, $"payload {i}")),
             SessionOf(state, second).Deliveries.Select(d => (d.Sequence, d.PacketId, Text(d.Message.Payload))));
+    }
+
+    /// <summary>
+    /// Each field changes with its own period (null, a value, the same value again, another), so
+    /// neighbouring rows, rows of one statement and rows of the next commit differ in every way
+    /// (SQLite does not bind again a value a parameter already holds).
+    /// </summary>
+    [Fact]
+    public async Task Deliveries_whose_fields_change_from_one_to_the_next_come_back_each_with_its_own()
+    {
+        var clients = new[] { await ClientAsync(), await ClientAsync() };
+        foreach (var clientId in clients)
+            Store.SaveSession(clientId, 300, null);
+        await DurableAsync();
+        var expected = new List<(string Client, long Sequence, string Topic, string Payload, QualityOfService QoS, bool Retain, uint? Expiry, string? Origin, string Ids, string? Shared, ushort PacketId)>();
+
+        for (var commit = 0; commit < 2; commit++)
+        {
+            Store.BeginAtomic();
+            for (var i = 1; i <= 40; i++)
+            {
+                var n = commit * 40 + i;
+                var clientId = clients[n / 7 % 2];
+                var topic = n % 3 == 0 ? $"t/{n}" : "t/same";
+                var qos = n % 4 == 0 ? ExactlyOnce : AtLeastOnce;
+                var retain = n % 5 == 0;
+                uint? expiry = (n % 6) switch { 0 => null, 1 or 2 => 60, _ => (uint)(100 + n) };
+                var origin = (n % 4) switch { 0 => null, 1 => "publisher", _ => $"publisher-{n % 3}" };
+                var payload = n % 9 == 0 ? "" : $"payload {n}";
+                var properties = expiry is null ? null : new Properties { MessageExpiryInterval = expiry };
+                var message = NewMessage(topic, System.Text.Encoding.UTF8.GetBytes(payload), qos, retain, properties, origin);
+                int[]? ids = n % 3 == 1 ? null : [n % 2 + 1];
+                var group = n % 8 < 2 ? new SharedGroup("g", "t/+") : null;
+                var packetId = n % 5 < 2 ? (ushort)0 : (ushort)(n % 3 + 1);
+                Store.AddDelivery(clientId, new QueuedMessage(message, qos, retain, ids, group, Sequence: n), packetId, packetId == 0 ? default : InflightState.AwaitingPubAck);
+                expected.Add((clientId, n, topic, payload, qos, retain, expiry, origin, ids is null ? "-" : string.Join(",", ids), group is null ? null : "$share/g/t/+", packetId));
+            }
+            Store.EndAtomic();
+            await DurableAsync();
+        }
+        var state = await RestartAsync();
+
+        foreach (var clientId in clients)
+        {
+            Assert.Equal(
+                expected.Where(e => e.Client == clientId).Select(e => (e.Sequence, e.Topic, e.Payload, e.QoS, e.Retain, e.Expiry, e.Origin, e.Ids, e.Shared, e.PacketId)),
+                SessionOf(state, clientId).Deliveries.Select(d => (d.Sequence, d.Message.Topic, Text(d.Message.Payload), d.QoS, d.Retain, d.Message.ExpiryInterval,
+                    d.Message.OriginClientId, d.SubscriptionIds is null ? "-" : string.Join(",", d.SubscriptionIds), d.SharedFilter, d.PacketId)));
+        }
     }
 
     [Fact]
