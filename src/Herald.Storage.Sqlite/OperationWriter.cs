@@ -8,7 +8,8 @@ namespace Herald.Storage.Sqlite;
 /// <summary>
 /// Applies queued changes to the database, a batch per transaction, with statements prepared
 /// once. A message row is shared by every delivery of it; the writer counts its deliveries and
-/// deletes the row with the last one. Writer thread only.
+/// deletes the row with the last one. New deliveries, the bulk of the writing, are inserted many
+/// rows per statement (<see cref="DeliveryInserts"/>). Writer thread only.
 /// </summary>
 internal sealed class OperationWriter : IDisposable
 {
@@ -17,73 +18,67 @@ internal sealed class OperationWriter : IDisposable
     private readonly Dictionary<long, int> _deliveriesPerMessage;
     private readonly List<(long MessageId, int Before)> _countsBefore = []; // to undo a failed batch
     private readonly List<long> _messageIds = [];
-    private readonly SqliteCommand _saveSession;
-    private readonly SqliteCommand _saveDisconnected;
-    private readonly SqliteCommand _sessionMessages;
-    private readonly SqliteCommand _deleteSession;
-    private readonly SqliteCommand _saveSubscription;
-    private readonly SqliteCommand _deleteSubscription;
-    private readonly SqliteCommand _insertMessage;
-    private readonly SqliteCommand _deleteMessage;
-    private readonly SqliteCommand _addDelivery;
-    private readonly SqliteCommand _saveDeliveryState;
-    private readonly SqliteCommand _removeDelivery;
-    private readonly SqliteCommand _addIncoming;
-    private readonly SqliteCommand _removeIncoming;
-    private readonly SqliteCommand _setRetained;
-    private readonly SqliteCommand _clearRetained;
-    private readonly SqliteCommand _removeRetained;
-    private readonly SqliteCommand _saveWill;
-    private readonly SqliteCommand _deleteWill;
+    private readonly List<Statement> _statements = [];
+    private readonly DeliveryInserts _inserts;
+    private readonly Statement _saveSession;
+    private readonly Statement _saveDisconnected;
+    private readonly Statement _sessionMessages;
+    private readonly Statement[] _deleteSession;
+    private readonly Statement _saveSubscription;
+    private readonly Statement _deleteSubscription;
+    private readonly Statement _deleteMessage;
+    private readonly Statement _saveDeliveryState;
+    private readonly Statement _removeDelivery;
+    private readonly Statement _addIncoming;
+    private readonly Statement _removeIncoming;
+    private readonly Statement _setRetained;
+    private readonly Statement _clearRetained;
+    private readonly Statement _removeRetained;
+    private readonly Statement _saveWill;
+    private readonly Statement _deleteWill;
 
     public OperationWriter(SqliteConnection connection, TimeProvider time, Dictionary<long, int> deliveriesPerMessage)
     {
         _connection = connection;
         _time = time;
         _deliveriesPerMessage = deliveriesPerMessage;
+        _inserts = new DeliveryInserts(connection);
         _saveSession = Prepare("""
             INSERT INTO sessions (client_id, expiry_interval, username) VALUES ($client, $expiry, $username)
             ON CONFLICT (client_id) DO UPDATE SET expiry_interval = excluded.expiry_interval, username = excluded.username
-            """, "$client", "$expiry", "$username");
-        _saveDisconnected = Prepare("UPDATE sessions SET disconnected_at = $at WHERE client_id = $client", "$client", "$at");
-        _sessionMessages = Prepare("SELECT message_id FROM deliveries WHERE client_id = $client", "$client");
-        _deleteSession = Prepare("""
-            DELETE FROM deliveries WHERE client_id = $client;
-            DELETE FROM subscriptions WHERE client_id = $client;
-            DELETE FROM incoming_qos2 WHERE client_id = $client;
-            DELETE FROM wills WHERE client_id = $client;
-            DELETE FROM sessions WHERE client_id = $client;
-            """, "$client");
+            """);
+        _saveDisconnected = Prepare("UPDATE sessions SET disconnected_at = $at WHERE client_id = $client");
+        _sessionMessages = Prepare("SELECT message_id FROM deliveries WHERE client_id = $client");
+        _deleteSession =
+        [
+            Prepare("DELETE FROM deliveries WHERE client_id = $client"),
+            Prepare("DELETE FROM subscriptions WHERE client_id = $client"),
+            Prepare("DELETE FROM incoming_qos2 WHERE client_id = $client"),
+            Prepare("DELETE FROM wills WHERE client_id = $client"),
+            Prepare("DELETE FROM sessions WHERE client_id = $client"),
+        ];
         _saveSubscription = Prepare("""
             INSERT OR REPLACE INTO subscriptions (client_id, filter, options, subscription_id) VALUES ($client, $filter, $options, $id)
-            """, "$client", "$filter", "$options", "$id");
-        _deleteSubscription = Prepare("DELETE FROM subscriptions WHERE client_id = $client AND filter = $filter", "$client", "$filter");
-        _insertMessage = Prepare("""
-            INSERT OR REPLACE INTO messages (id, topic, payload, qos, retain, properties, expiry_interval, origin, received_at)
-            VALUES ($id, $topic, $payload, $qos, $retain, $properties, $expiry, $origin, $received)
-            """, "$id", "$topic", "$payload", "$qos", "$retain", "$properties", "$expiry", "$origin", "$received");
-        _deleteMessage = Prepare("DELETE FROM messages WHERE id = $id", "$id");
-        _addDelivery = Prepare("""
-            INSERT OR REPLACE INTO deliveries (client_id, sequence, message_id, qos, retain, subscription_ids, shared_filter, packet_id, state)
-            VALUES ($client, $sequence, $message, $qos, $retain, $ids, $shared, $packet, $state)
-            """, "$client", "$sequence", "$message", "$qos", "$retain", "$ids", "$shared", "$packet", "$state");
+            """);
+        _deleteSubscription = Prepare("DELETE FROM subscriptions WHERE client_id = $client AND filter = $filter");
+        _deleteMessage = Prepare("DELETE FROM messages WHERE id = $id");
         _saveDeliveryState = Prepare("""
             UPDATE deliveries SET packet_id = $packet, state = $state WHERE client_id = $client AND sequence = $sequence
-            """, "$client", "$sequence", "$packet", "$state");
-        _removeDelivery = Prepare("DELETE FROM deliveries WHERE client_id = $client AND sequence = $sequence", "$client", "$sequence");
-        _addIncoming = Prepare("INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES ($client, $packet)", "$client", "$packet");
-        _removeIncoming = Prepare("DELETE FROM incoming_qos2 WHERE client_id = $client AND packet_id = $packet", "$client", "$packet");
+            """);
+        _removeDelivery = Prepare("DELETE FROM deliveries WHERE client_id = $client AND sequence = $sequence");
+        _addIncoming = Prepare("INSERT OR IGNORE INTO incoming_qos2 (client_id, packet_id) VALUES ($client, $packet)");
+        _removeIncoming = Prepare("DELETE FROM incoming_qos2 WHERE client_id = $client AND packet_id = $packet");
         _setRetained = Prepare("""
             INSERT OR REPLACE INTO retained (topic, message_id, payload, qos, properties, expiry_interval, origin, received_at)
             VALUES ($topic, $id, $payload, $qos, $properties, $expiry, $origin, $received)
-            """, "$topic", "$id", "$payload", "$qos", "$properties", "$expiry", "$origin", "$received");
-        _clearRetained = Prepare("DELETE FROM retained WHERE topic = $topic", "$topic");
-        _removeRetained = Prepare("DELETE FROM retained WHERE topic = $topic AND message_id = $id", "$topic", "$id");
+            """);
+        _clearRetained = Prepare("DELETE FROM retained WHERE topic = $topic");
+        _removeRetained = Prepare("DELETE FROM retained WHERE topic = $topic AND message_id = $id");
         _saveWill = Prepare("""
             INSERT OR REPLACE INTO wills (client_id, topic, payload, qos, retain, properties, due_at)
             VALUES ($client, $topic, $payload, $qos, $retain, $properties, $due)
-            """, "$client", "$topic", "$payload", "$qos", "$retain", "$properties", "$due");
-        _deleteWill = Prepare("DELETE FROM wills WHERE client_id = $client", "$client");
+            """);
+        _deleteWill = Prepare("DELETE FROM wills WHERE client_id = $client");
     }
 
     /// <summary>Messages left without a delivery (a crash between their last delivery and their row) go.</summary>
@@ -100,14 +95,25 @@ internal sealed class OperationWriter : IDisposable
             foreach (var operation in batch)
             {
                 if (operation.Kind == OperationKind.Callback)
+                {
                     callbacks.Add(operation);
+                }
+                else if (operation.Kind == OperationKind.AddDelivery)
+                {
+                    AddDelivery(operation.ClientId!, operation.Delivery, operation.PacketId, operation.InflightState);
+                }
                 else
-                    Apply(operation, transaction);
+                {
+                    _inserts.Flush(); // what follows may update or delete the rows still waiting
+                    Apply(operation);
+                }
             }
+            _inserts.Flush();
             transaction.Commit();
         }
         catch
         {
+            _inserts.Discard();
             for (var i = _countsBefore.Count - 1; i >= 0; i--)
             {
                 var (id, before) = _countsBefore[i];
@@ -122,97 +128,106 @@ internal sealed class OperationWriter : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[]
-        {
-            _saveSession, _saveDisconnected, _sessionMessages, _deleteSession, _saveSubscription, _deleteSubscription,
-            _insertMessage, _deleteMessage, _addDelivery, _saveDeliveryState, _removeDelivery, _addIncoming,
-            _removeIncoming, _setRetained, _clearRetained, _removeRetained, _saveWill, _deleteWill,
-        })
-        {
-            command.Dispose();
-        }
+        foreach (var statement in _statements)
+            statement.Dispose();
+        _inserts.Dispose();
     }
 
-    private void Apply(in StoreOperation operation, SqliteTransaction transaction)
+    private void Apply(in StoreOperation operation)
     {
         switch (operation.Kind)
         {
             case OperationKind.SaveSession:
-                Run(_saveSession, transaction, operation.ClientId, (long)operation.ExpiryInterval, operation.Username);
+                _saveSession.Bind(1, operation.ClientId);
+                _saveSession.Bind(2, operation.ExpiryInterval);
+                _saveSession.Bind(3, operation.Username);
+                _saveSession.Execute();
                 break;
             case OperationKind.SaveDisconnected:
-                Run(_saveDisconnected, transaction, operation.ClientId, operation.UnixMilliseconds);
+                _saveDisconnected.Bind(1, operation.UnixMilliseconds);
+                _saveDisconnected.Bind(2, operation.ClientId);
+                _saveDisconnected.Execute();
                 break;
             case OperationKind.DeleteSession:
-                DeleteSession(operation.ClientId!, transaction);
+                DeleteSession(operation.ClientId!);
                 break;
             case OperationKind.SaveSubscription:
                 var subscription = operation.Subscription;
-                Run(_saveSubscription, transaction, operation.ClientId, subscription.Filter, (long)subscription.Request.OptionsByte, subscription.SubscriptionId);
+                _saveSubscription.Bind(1, operation.ClientId);
+                _saveSubscription.Bind(2, subscription.Filter);
+                _saveSubscription.Bind(3, subscription.Request.OptionsByte);
+                _saveSubscription.Bind(4, subscription.SubscriptionId);
+                _saveSubscription.Execute();
                 break;
             case OperationKind.DeleteSubscription:
-                Run(_deleteSubscription, transaction, operation.ClientId, operation.Filter);
-                break;
-            case OperationKind.AddDelivery:
-                AddDelivery(operation.ClientId!, operation.Delivery, operation.PacketId, operation.InflightState, transaction);
+                _deleteSubscription.Bind(1, operation.ClientId);
+                _deleteSubscription.Bind(2, operation.Filter);
+                _deleteSubscription.Execute();
                 break;
             case OperationKind.SaveDeliveryState:
-                Run(_saveDeliveryState, transaction, operation.ClientId, operation.Sequence, (long)operation.PacketId, (long)operation.InflightState);
+                _saveDeliveryState.Bind(1, operation.PacketId);
+                _saveDeliveryState.Bind(2, (long)operation.InflightState);
+                _saveDeliveryState.Bind(3, operation.ClientId);
+                _saveDeliveryState.Bind(4, operation.Sequence);
+                _saveDeliveryState.Execute();
                 break;
             case OperationKind.RemoveDelivery:
-                if (Run(_removeDelivery, transaction, operation.ClientId, operation.Sequence) > 0)
-                    Release(operation.Message.StoreId, transaction);
+                _removeDelivery.Bind(1, operation.ClientId);
+                _removeDelivery.Bind(2, operation.Sequence);
+                if (_removeDelivery.Execute() > 0)
+                    Release(operation.Message.StoreId);
                 break;
             case OperationKind.AddIncomingQos2:
-                Run(_addIncoming, transaction, operation.ClientId, (long)operation.PacketId);
+                _addIncoming.Bind(1, operation.ClientId);
+                _addIncoming.Bind(2, operation.PacketId);
+                _addIncoming.Execute();
                 break;
             case OperationKind.RemoveIncomingQos2:
-                Run(_removeIncoming, transaction, operation.ClientId, (long)operation.PacketId);
+                _removeIncoming.Bind(1, operation.ClientId);
+                _removeIncoming.Bind(2, operation.PacketId);
+                _removeIncoming.Execute();
                 break;
             case OperationKind.SetRetained:
-                SetRetained(operation.Message, transaction);
+                SetRetained(operation.Message);
                 break;
             case OperationKind.RemoveRetained:
-                Run(_removeRetained, transaction, operation.Message.Topic, operation.Message.StoreId);
+                _removeRetained.Bind(1, operation.Message.Topic);
+                _removeRetained.Bind(2, operation.Message.StoreId);
+                _removeRetained.Execute();
                 break;
             case OperationKind.SaveWill:
-                SaveWill(operation.ClientId!, operation.Will, operation.Number, transaction);
+                SaveWill(operation.ClientId!, operation.Will, operation.Number);
                 break;
         }
     }
 
-    private void DeleteSession(string clientId, SqliteTransaction transaction)
+    private void DeleteSession(string clientId)
     {
         _messageIds.Clear();
-        _sessionMessages.Transaction = transaction;
-        _sessionMessages.Parameters[0].Value = clientId;
-        using (var reader = _sessionMessages.ExecuteReader())
+        _sessionMessages.Bind(1, clientId);
+        while (_sessionMessages.Read())
+            _messageIds.Add(_sessionMessages.Int64(0));
+        foreach (var statement in _deleteSession)
         {
-            while (reader.Read())
-                _messageIds.Add(reader.GetInt64(0));
+            statement.Bind(1, clientId);
+            statement.Execute();
         }
-        Run(_deleteSession, transaction, clientId);
         foreach (var id in _messageIds)
-            Release(id, transaction);
+            Release(id);
     }
 
-    private void AddDelivery(string clientId, in QueuedMessage delivery, ushort packetId, InflightState state, SqliteTransaction transaction)
+    private void AddDelivery(string clientId, in QueuedMessage delivery, ushort packetId, InflightState state)
     {
         var message = delivery.Message;
         var count = _deliveriesPerMessage.GetValueOrDefault(message.StoreId);
         if (count == 0)
-        {
-            Run(_insertMessage, transaction, message.StoreId, message.Topic, message.Payload.ToArray(), (long)message.QoS, message.Retain ? 1L : 0L,
-                Blob(message.EncodedProperties), (long?)message.ExpiryInterval, message.OriginClientId, ReceivedAt(message));
-        }
+            _inserts.AddMessage(message, ReceivedAt(message));
         _countsBefore.Add((message.StoreId, count));
         _deliveriesPerMessage[message.StoreId] = count + 1;
-        Run(_addDelivery, transaction, clientId, delivery.Sequence, message.StoreId, (long)delivery.QoS, delivery.Retain ? 1L : 0L,
-            Encoding.SubscriptionIds(delivery.SubscriptionIds), delivery.Group is { } group ? $"$share/{group.Name}/{group.TopicFilter}" : null,
-            (long)packetId, (long)state);
+        _inserts.AddDelivery(clientId, delivery, packetId, state);
     }
 
-    private void Release(long messageId, SqliteTransaction transaction)
+    private void Release(long messageId)
     {
         var count = _deliveriesPerMessage.GetValueOrDefault(messageId);
         _countsBefore.Add((messageId, count));
@@ -222,51 +237,55 @@ internal sealed class OperationWriter : IDisposable
             return;
         }
         _deliveriesPerMessage.Remove(messageId);
-        Run(_deleteMessage, transaction, messageId);
+        _deleteMessage.Bind(1, messageId);
+        _deleteMessage.Execute();
     }
 
-    private void SetRetained(Message message, SqliteTransaction transaction)
+    private void SetRetained(Message message)
     {
         if (message.Payload.IsEmpty)
         {
-            Run(_clearRetained, transaction, message.Topic);
+            _clearRetained.Bind(1, message.Topic);
+            _clearRetained.Execute();
             return;
         }
-        Run(_setRetained, transaction, message.Topic, message.StoreId, message.Payload.ToArray(), (long)message.QoS,
-            Blob(message.EncodedProperties), (long?)message.ExpiryInterval, message.OriginClientId, ReceivedAt(message));
+        _setRetained.Bind(1, message.Topic);
+        _setRetained.Bind(2, message.StoreId);
+        _setRetained.BindBlob(3, message.Payload.Span);
+        _setRetained.Bind(4, (long)message.QoS);
+        _setRetained.BindBlobOrNull(5, message.EncodedProperties);
+        _setRetained.Bind(6, message.ExpiryInterval);
+        _setRetained.Bind(7, message.OriginClientId);
+        _setRetained.Bind(8, ReceivedAt(message));
+        _setRetained.Execute();
     }
 
-    private void SaveWill(string clientId, ConnectWill? will, long dueAt, SqliteTransaction transaction)
+    private void SaveWill(string clientId, ConnectWill? will, long dueAt)
     {
         if (will is null)
         {
-            Run(_deleteWill, transaction, clientId);
+            _deleteWill.Bind(1, clientId);
+            _deleteWill.Execute();
             return;
         }
-        Run(_saveWill, transaction, clientId, will.Topic, will.Payload, (long)will.QoS, will.Retain ? 1L : 0L,
-            Encoding.Properties(will.Properties), dueAt);
+        _saveWill.Bind(1, clientId);
+        _saveWill.Bind(2, will.Topic);
+        _saveWill.BindBlob(3, will.Payload);
+        _saveWill.Bind(4, (long)will.QoS);
+        _saveWill.Bind(5, will.Retain ? 1L : 0L);
+        _saveWill.BindBlobOrNull(6, Encoding.Properties(will.Properties));
+        _saveWill.Bind(7, dueAt);
+        _saveWill.Execute();
     }
 
     /// <summary>When the broker received the message, as Unix ms: its expiry keeps counting across restarts.</summary>
     private long ReceivedAt(Message message) =>
         (_time.GetUtcNow() - _time.GetElapsedTime(message.Timestamp)).ToUnixTimeMilliseconds();
 
-    private static byte[]? Blob(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? null : bytes.ToArray();
-
-    private SqliteCommand Prepare(string sql, params string[] parameters)
+    private Statement Prepare(string sql)
     {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        return command;
-    }
-
-    private static int Run(SqliteCommand command, SqliteTransaction transaction, params object?[] values)
-    {
-        command.Transaction = transaction;
-        for (var i = 0; i < values.Length; i++)
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
-        return command.ExecuteNonQuery();
+        var statement = new Statement(_connection, sql);
+        _statements.Add(statement);
+        return statement;
     }
 }

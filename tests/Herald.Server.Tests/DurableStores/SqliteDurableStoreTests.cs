@@ -1,5 +1,9 @@
+using Herald.Broker.Messages;
 using Herald.Broker.Persistence;
+using Herald.Broker.Sessions;
 using Herald.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using static Herald.Protocol.QualityOfService;
 
 namespace Herald.Server.Tests.DurableStores;
 
@@ -39,6 +43,40 @@ public sealed class SqliteDurableStoreTests : DurableStoreContract
     }
 
     protected override Task ClaimAsync(string clientId) => Task.CompletedTask; // the file is this server's alone
+
+    /// <summary>
+    /// Startup skips deliveries of a session it does not know and deletes messages no delivery
+    /// names, so the contract cannot see rows left behind: the file is read here instead.
+    /// </summary>
+    [Fact]
+    public async Task Session_deleted_in_the_commit_that_gave_it_deliveries_leaves_no_rows_behind()
+    {
+        var deleted = await ClientAsync();
+        var keeps = await ClientAsync();
+        Store.SaveSession(keeps, 300, null);
+        var shared = NewMessage("shared", "kept"u8, AtLeastOnce, retain: false);
+
+        Store.BeginAtomic();
+        Store.SaveSession(deleted, 300, null);
+        for (var i = 1; i <= 40; i++)
+            Store.AddDelivery(deleted, new QueuedMessage(i == 20 ? shared : NewMessage($"a/{i}", "x"u8, AtLeastOnce, retain: false), AtLeastOnce, Retain: false, Sequence: i), 0, default);
+        Store.AddDelivery(keeps, new QueuedMessage(shared, AtLeastOnce, Retain: false, Sequence: 1), 0, default);
+        Store.DeleteSession(deleted);
+        Store.EndAtomic();
+        await DurableAsync();
+        await CloseAsync();
+
+        Assert.Equal((1L, 1L), (Count("deliveries"), Count("messages")));
+    }
+
+    private long Count(string table)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {table}";
+        return (long)command.ExecuteScalar()!;
+    }
 
     /// <summary>
     /// A copy of the database and its write-ahead log, opened as a restart after a crash opens
