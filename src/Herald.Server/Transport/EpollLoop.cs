@@ -68,9 +68,6 @@ internal sealed unsafe partial class EpollLoop
     /// <summary>The buffer every read of this loop's connections goes into first.</summary>
     public byte[] ReceiveBuffer { get; private set; } = ArrayPool<byte>.Shared.Rent(BufferSize);
 
-    /// <summary>True on this loop's thread.</summary>
-    public bool IsCurrent => t_current == this;
-
     /// <summary>True on any loop's thread.</summary>
     public static bool IsLoopThread => t_current is not null;
 
