@@ -20,6 +20,9 @@ public sealed class EpollTransport(Broker.Broker broker, IOptions<HeraldOptions>
     private readonly List<Socket> _listeners = [];
     private readonly List<EpollLoop> _loops = [];
 
+    /// <summary>Sockets open on the loops, including those the engine closed whose last bytes are still going out.</summary>
+    public int OpenSockets => _loops.Sum(l => l.OpenConnections);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var mqtt = options.Value.Mqtt;

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Herald.Protocol;
 using Herald.Server.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MQTTnet.Protocol;
 
 namespace Herald.Server.Tests.Transport;
@@ -74,6 +76,38 @@ public sealed class EpollTransportTests(HeraldServer server) : IClassFixture<Her
             foreach (var s in subscribers)
                 s.Dispose();
         }
+    }
+}
+
+/// <summary>A peer that stops reading cannot hold its socket open past the drain timeout once the engine closed it.</summary>
+public sealed class EpollStalledReaderTests(HeraldServer server) : IClassFixture<HeraldServer>
+{
+    [Fact]
+    [Trait("Spec", "MQTT-3.1.2-24")]
+    public async Task Socket_of_a_client_that_stopped_reading_is_closed_after_its_keepalive_and_the_drain_timeout()
+    {
+        var transport = server.App.Services.GetServices<IHostedService>().OfType<Herald.Server.Transport.EpollTransport>().Single();
+        var topic = Unique.Topic("stalled");
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stalled.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.MqttPort));
+        await stalled.SendAsync(Packets.Concat(
+            Packets.Connect(Unique.ClientId("stalled"), keepAliveSeconds: 1),
+            Packets.Subscribe(1, topic, QualityOfService.AtMostOnce)));
+        await Poll.UntilAsync(() => Task.FromResult(server.Broker.Subscriptions.CountMatching(topic)), n => n == 1, "the stalled client's subscription");
+        var open = transport.OpenSockets;
+
+        // Far more than the two socket buffers hold; the client reads none of it and sends no PINGREQ.
+        var payload = new string('x', 60_000);
+        using (var publisher = await RawClient.ConnectMqttAsync(server.MqttPort, Packets.Connect(Unique.ClientId("flood"))))
+        {
+            for (var i = 0; i < 200; i++)
+                await publisher.SendAsync(Packets.Publish(topic, payload));
+            await publisher.SendAsync(Packets.Disconnect());
+        }
+
+        // 1.5 s of keep-alive, the wheel's second, then 5 s for the full socket to take its last bytes.
+        await Poll.UntilAsync(() => Task.FromResult(transport.OpenSockets), n => n < open, "sockets open", TimeSpan.FromSeconds(20));
+        Assert.Equal(0, server.Broker.Subscriptions.CountMatching(topic));
     }
 }
 
