@@ -25,10 +25,10 @@ public sealed partial class Session
     public const uint NeverExpires = uint.MaxValue;
 
     private readonly Broker _broker;
-    private readonly Lock _gate = new();
+    private readonly DeliveryQueue _queue = new();
+    private readonly object _gate; // the queue's monitor: never handed out, and a Lock of its own would cost every session 40 bytes
     private Dictionary<string, Subscription>? _subscriptions; // made at the first subscription, as _incomingQos2 at the first QoS 2 message
     private readonly InflightWindow _inflight;
-    private readonly DeliveryQueue _queue = new();
     private HashSet<ushort>? _incomingQos2;
     private ClientConnection? _connection;
     private bool _dropLogged;
@@ -53,6 +53,7 @@ public sealed partial class Session
         ClientId = clientId;
         _expiryInterval = expiryInterval;
         _inflight = new InflightWindow(broker.Options.MaxInflightMessages);
+        _gate = _queue;
     }
 
     public string ClientId { get; }
