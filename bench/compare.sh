@@ -11,7 +11,8 @@
 # Environment: DURATION (s measured per run, 10), WARMUP (s, 2), PAYLOAD (bytes, 64),
 # FIXED_RATE (msg/s of the latency row, 10000), CONNS (idle connections, 15000),
 # LATENCY_RUNS (runs per fixed-rate row, 3), CONN_RATE (connections/s, 2000),
-# CONN_PROCS (herald-bench conn processes, 3), HOLD (s, 5).
+# CONN_PROCS (herald-bench conn processes, 3), SETTLE (s from the last connection to the RSS
+# reading, 10: the idle state, after Herald's memory trim that follows a wave of connections), HOLD (s, 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -25,6 +26,7 @@ CONN_RATE=${CONN_RATE:-2000}
 CONN_PROCS=${CONN_PROCS:-3}
 HOLD=${HOLD:-5}
 LATENCY_RUNS=${LATENCY_RUNS:-3}
+SETTLE=${SETTLE:-10}
 
 WORK=$(mktemp -d /tmp/bench-compare.XXXXXX)
 BENCH=bench/Herald.Bench/bin/Release/net10.0/herald-bench
@@ -191,7 +193,7 @@ hold_connections() {
         ready+=("$file")
         # Each process gets its own 127.0.k.2-20 source addresses: ~28,000 ports each, plenty.
         "$BENCH" conn --port "$port" --count "$count" --rate $((CONN_RATE / CONN_PROCS + 1)) \
-            --source-addresses "127.0.$k.2-127.0.$k.20" --hold "$HOLD" --ready-file "$file" --json \
+            --source-addresses "127.0.$k.2-127.0.$k.20" --hold "$((SETTLE + HOLD))" --ready-file "$file" --json \
             >"$WORK/$name-conn-$k.json" 2>>"$WORK/bench.log" &
         pids+=($!)
     done
@@ -199,7 +201,7 @@ hold_connections() {
     for file in "${ready[@]}"; do
         while [ ! -s "$file" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
     done
-    sleep 1
+    sleep "$SETTLE"
     local after held=0
     after=$(rss_kb "$pid")
     for file in "${ready[@]}"; do

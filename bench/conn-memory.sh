@@ -11,7 +11,8 @@
 #
 # Environment: CONNS (idle connections, 15000), CONN_RATE (connections/s, 2000),
 # CONN_PROCS (herald-bench conn processes, 3; each holds fewer connections than its open-file limit),
-# SETTLE (s between the last connection and the measurement, 3), MIN_SHARE (0.9),
+# SETTLE (s between the last connection and the measurement, 10: Herald trims memory a few seconds
+# after a wave of connections settles), MIN_SHARE (0.9),
 # EXTRA_ARGS (more Herald arguments, split on spaces), OUT (file the JSON results are written to, none).
 set -euo pipefail
 # OUT is named from where the script was started, before the cd.
@@ -22,7 +23,7 @@ source bench/lib.sh
 CONNS=${CONNS:-15000}
 CONN_RATE=${CONN_RATE:-2000}
 CONN_PROCS=${CONN_PROCS:-3}
-SETTLE=${SETTLE:-3}
+SETTLE=${SETTLE:-10}
 MIN_SHARE=${MIN_SHARE:-0.9}
 read -r -a EXTRA <<<"${EXTRA_ARGS:-}"
 

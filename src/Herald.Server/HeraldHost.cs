@@ -99,6 +99,7 @@ public static class HeraldHost
         if (options.Mqtt.Transport == MqttTransport.Epoll)
             builder.Services.AddHostedService<EpollTransport>();
         builder.Services.AddHostedService<BrokerLifetime>();
+        builder.Services.AddHostedService<MemoryTrim>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: [ReadinessCheck.Tag]);
         builder.Services.AddProblemDetails(); // every HTTP error, malformed JSON included, as application/problem+json
         builder.Services.AddExceptionHandler<BadRequestProblems>();

@@ -24,6 +24,7 @@ public static class HeraldOptionsValidator
         if (options.Mqtt.Transport == MqttTransport.Epoll && !OperatingSystem.IsLinux())
             errors.Add("Herald:Mqtt:Transport 'Epoll' runs on Linux only; use 'Kestrel'");
         Range("Mqtt:TransportThreads", options.Mqtt.TransportThreads, 0, 256);
+        Range("Mqtt:MemoryTrimAfterConnections", options.Mqtt.MemoryTrimAfterConnections, 0, int.MaxValue);
         Range("Mqtt:ConnectTimeoutSeconds", options.Mqtt.ConnectTimeoutSeconds, 1, 3600);
         Range("Mqtt:MaxInflightMessages", options.Mqtt.MaxInflightMessages, 1, 65535);
         Range("Mqtt:MaxQueuedMessages", options.Mqtt.MaxQueuedMessages, 1, int.MaxValue);

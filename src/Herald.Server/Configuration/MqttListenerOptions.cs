@@ -20,6 +20,9 @@ public sealed class MqttListenerOptions
     /// <summary>Event loops (threads) of the epoll transport; 0 means one per core.</summary>
     public int TransportThreads { get; set; }
 
+    /// <summary>Connections a wave must add before memory is trimmed once it settles (see MemoryTrim); 0 never trims.</summary>
+    public int MemoryTrimAfterConnections { get; set; } = 10_000;
+
     public int ConnectTimeoutSeconds { get; set; } = 10;
 
     public int MaxInflightMessages { get; set; } = 100;
