@@ -41,11 +41,7 @@ public sealed partial class Session
     private bool _stored; // recorded in the durable store
     private AclDecisions? _acl;
     private string? _username; // of the client that last connected, for the ACL
-    private string? _relayTo; // the node this session moved to, while it relays there (see Relay)
-    private ITimer? _relayTimer;
-    private Action<Session>? _relayDone;
-    private HashSet<long>? _handoverSeen; // ids of messages taken while copies may come twice (see OpenHandoverWindow)
-    private long _handoverStarted;
+    private Moving? _moving; // made when the session moves between nodes (see Relay, OpenHandoverWindow)
 
     internal Session(Broker broker, string clientId, uint expiryInterval)
     {
@@ -127,7 +123,7 @@ public sealed partial class Session
         var qos = message.QoS < granted ? message.QoS : granted;
         lock (_gate)
         {
-            if (_relayTo is { } node)
+            if (_moving?.RelayTo is { } node)
             {
                 _broker.Cluster!.Relay(node, ClientId, message, qos, retain, subscriptionIds);
                 return DeliveryResult.Sent;
@@ -382,22 +378,26 @@ public sealed partial class Session
                     _broker.Cluster!.Relay(node, ClientId, queued.Message, queued.QoS, queued.Retain, queued.SubscriptionIds);
             }
             Unload();
-            _relayTo = node;
-            _relayDone = done;
-            _relayTimer = _broker.Time.CreateTimer(static s => ((Session)s!).StopRelay(), this, window, Timeout.InfiniteTimeSpan);
+            var moving = _moving ??= new Moving();
+            moving.RelayTo = node;
+            moving.RelayDone = done;
+            moving.RelayTimer = _broker.Time.CreateTimer(static s => ((Session)s!).StopRelay(), this, window, Timeout.InfiniteTimeSpan);
         }
     }
 
     /// <summary>Ends the relay (its window passed, or the session came back): its subscriptions go.</summary>
     internal void StopRelay()
     {
-        Action<Session>? done;
+        Action<Session>? done = null;
         lock (_gate)
         {
-            _relayTo = null;
-            _relayTimer?.Dispose();
-            done = _relayDone;
-            _relayDone = null;
+            if (_moving is { } moving)
+            {
+                moving.RelayTo = null;
+                moving.RelayTimer?.Dispose();
+                done = moving.RelayDone;
+                moving.RelayDone = null;
+            }
         }
         done?.Invoke(this);
     }
@@ -407,7 +407,7 @@ public sealed partial class Session
     {
         lock (_gate)
         {
-            var ids = new HashSet<long>(_handoverSeen ?? []);
+            var ids = new HashSet<long>(_moving?.HandoverSeen ?? []);
             foreach (var queued in _queue)
                 ids.Add(queued.Message.StoreId);
             foreach (var (_, entry) in _inflight.Entries)
@@ -431,24 +431,26 @@ public sealed partial class Session
     {
         lock (_gate)
         {
-            _handoverSeen = [.. recent ?? []];
+            HashSet<long> seen = [.. recent ?? []];
             foreach (var queued in _queue)
-                _handoverSeen.Add(queued.Message.StoreId);
+                seen.Add(queued.Message.StoreId);
             foreach (var (_, entry) in _inflight.Entries)
-                _handoverSeen.Add(entry.Delivery.Message.StoreId);
-            _handoverSeen.Remove(0);
-            _handoverStarted = _broker.Time.GetTimestamp();
+                seen.Add(entry.Delivery.Message.StoreId);
+            seen.Remove(0);
+            var moving = _moving ??= new Moving();
+            moving.HandoverSeen = seen;
+            moving.HandoverStarted = _broker.Time.GetTimestamp();
         }
     }
 
     /// <summary>True for a second copy of a message during the handover window. Under <see cref="_gate"/>.</summary>
     private bool IsHandoverCopy(Message message)
     {
-        if (_handoverSeen is not { } seen || message.StoreId == 0)
+        if (_moving is not { HandoverSeen: { } seen } moving || message.StoreId == 0)
             return false;
-        if (_broker.Time.GetElapsedTime(_handoverStarted) > HandoverWindow)
+        if (_broker.Time.GetElapsedTime(moving.HandoverStarted) > HandoverWindow)
         {
-            _handoverSeen = null;
+            moving.HandoverSeen = null;
             return false;
         }
         return seen.Count < HandoverIds && !seen.Add(message.StoreId);
@@ -487,5 +489,21 @@ public sealed partial class Session
             return;
         _dropLogged = true;
         _broker.Log.MessagesDropped(ClientId, reason);
+    }
+
+    /// <summary>What a session moving between nodes keeps, apart so a session that stays has none. Under <see cref="_gate"/>.</summary>
+    private sealed class Moving
+    {
+        /// <summary>The node this session moved to, while it relays there.</summary>
+        public string? RelayTo { get; set; }
+
+        public ITimer? RelayTimer { get; set; }
+
+        public Action<Session>? RelayDone { get; set; }
+
+        /// <summary>Ids of messages taken while copies may come twice.</summary>
+        public HashSet<long>? HandoverSeen { get; set; }
+
+        public long HandoverStarted { get; set; }
     }
 }
