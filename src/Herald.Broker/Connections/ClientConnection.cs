@@ -117,44 +117,28 @@ public sealed class ClientConnection
     internal ConnectWill? Will
     {
         get => _extras?.Will;
-        set
-        {
-            if (value is not null || _extras is not null)
-                More.Will = value;
-        }
+        set => SetExtra(value, static (extras, will) => extras.Will = will);
     }
 
     /// <summary>The will was given to the cluster at CONNECT, to be published by whichever node adopts this one's if it dies.</summary>
     internal bool WillInCluster
     {
         get => _extras?.WillInCluster ?? false;
-        set
-        {
-            if (value || _extras is not null)
-                More.WillInCluster = value;
-        }
+        set => SetExtra(value, static (extras, given) => extras.WillInCluster = given);
     }
 
     /// <summary>The CONNECT waiting on an enhanced authentication exchange (AUTH packets).</summary>
     internal ConnectAttempt? PendingConnect
     {
         get => _extras?.PendingConnect;
-        set
-        {
-            if (value is not null || _extras is not null)
-                More.PendingConnect = value;
-        }
+        set => SetExtra(value, static (extras, attempt) => extras.PendingConnect = attempt);
     }
 
     /// <summary>How many AUTH packets the current authentication exchange has taken.</summary>
     internal int AuthenticationStep
     {
         get => _extras?.AuthenticationStep ?? 0;
-        set
-        {
-            if (value != 0 || _extras is not null)
-                More.AuthenticationStep = value;
-        }
+        set => SetExtra(value, static (extras, step) => extras.AuthenticationStep = step);
     }
 
     /// <summary>The MQTT 5 Authentication Method the client connected with; re-authentication must use it.</summary>
@@ -168,6 +152,13 @@ public sealed class ClientConnection
 
     /// <summary>[MQTT-3.1.2-24] one and a half keep-alive periods without a packet close the connection.</summary>
     private TimeSpan KeepAliveTimeout => TimeSpan.FromSeconds(KeepAliveSeconds * 1.5);
+
+    /// <summary>Sets a field of <see cref="Extras"/>; a default value needs none made.</summary>
+    private void SetExtra<T>(T value, Action<Extras, T> set)
+    {
+        if (_extras is not null || !EqualityComparer<T>.Default.Equals(value, default))
+            set(More, value);
+    }
 
     /// <summary>Made at the first use; any thread may be first (a will is set on the read loop, cleared by a close).</summary>
     private Extras More
