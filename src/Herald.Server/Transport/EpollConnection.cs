@@ -8,11 +8,8 @@ namespace Herald.Server.Transport;
 /// <summary>
 /// One plain-TCP connection on an <see cref="EpollLoop"/>: a descriptor and the engine's
 /// <see cref="ClientConnection"/>, and a buffer only while it holds bytes: the start of a packet
-/// not yet whole, or output the socket would not take. Input is read on its loop's thread alone.
-/// Output too, but for one shortcut: a packet queued by a thread that is no event loop (the
-/// durable store's writer acknowledging a commit, a timer) while the loop sleeps is written by
-/// that thread at once (see <see cref="OnOutboundReady"/>); the connection's lock (itself: never
-/// handed out) keeps the two writers apart, and the owner alone closes the socket.
+/// not yet whole, or output the socket would not take. Everything runs on its loop's thread; the
+/// engine reaches it only through <see cref="OnOutboundReady"/>.
 ///
 /// The socket is registered edge-triggered for input and output once, and never changed: input
 /// is read until the socket is empty, output is written until the queue is empty or the socket
@@ -52,35 +49,13 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
     }
 
     /// <summary>
-    /// The engine queued a packet or closed the connection. A thread that is no event loop writes
-    /// at once while the loop sleeps in epoll_wait, sparing it a wake-up (tens of microseconds);
-    /// only if no one is writing, as it may hold a session's lock and must not wait. Otherwise
-    /// the loop writes, after the events at hand, one send for all that was queued meanwhile:
-    /// another loop hands its deliveries over rather than writing them itself, or a fan-out would
-    /// cost its loop one send per subscriber and message, alone on one core (a tenth of the
-    /// 1:100 throughput, measured).
+    /// The engine queued a packet or closed the connection: the loop writes, after the events at
+    /// hand, one send for all that was queued meanwhile. Whoever queued it does not write it
+    /// itself: another loop would pay one send per subscriber and message of a fan-out, alone on
+    /// one core (a tenth of the 1:100 throughput), and the durable store's writer its commits'
+    /// time (a slower drain of an offline session, measured); neither made a measured latency shorter.
     /// </summary>
-    public void OnOutboundReady()
-    {
-        if (EpollLoop.IsLoopThread || !loop.IsSleeping || !Monitor.TryEnter(this))
-        {
-            loop.RequestFlush(this);
-            return;
-        }
-        FlushResult result;
-        try
-        {
-            result = WriteQueued();
-        }
-        finally
-        {
-            Monitor.Exit(this);
-        }
-        if (result == FlushResult.Failed)
-            _client.Close(DisconnectReason.ConnectionLost);
-        else if (result != FlushResult.Waiting)
-            loop.RequestFlush(this); // the owner sends on, watches the full socket or closes it
-    }
+    public void OnOutboundReady() => loop.RequestFlush(this);
 
     /// <summary>Reads until the socket is empty, handing the bytes to the engine.</summary>
     /// <param name="hangup">The peer closed or the socket failed: read to the end rather than stop at a short read.</param>
@@ -144,16 +119,13 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
     /// <summary>Writes the queued packets, on the loop's thread: until the queue is empty or the socket full.</summary>
     public void Flush()
     {
-        FlushResult result;
-        lock (this)
-            result = WriteQueued();
-        switch (result)
+        switch (WriteQueued())
         {
             case FlushResult.Blocked:
                 WaitForRoom();
                 break;
             case FlushResult.Failed:
-                _client.Close(DisconnectReason.ConnectionLost); // outside the lock: closing takes the session's
+                _client.Close(DisconnectReason.ConnectionLost);
                 loop.RequestFlush(this);
                 break;
             case FlushResult.MoreQueued:
@@ -165,7 +137,7 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
         }
     }
 
-    /// <summary>Sends what the socket would not take before, then the queue, a batch per send. Under the lock.</summary>
+    /// <summary>Sends what the socket would not take before, then the queue, a batch per send.</summary>
     private FlushResult WriteQueued()
     {
         if (_fd < 0)
@@ -200,18 +172,15 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
     /// <summary>Closes the descriptor and gives the buffers back; the engine was told, or is now.</summary>
     public void CloseSocket()
     {
-        lock (this)
+        if (_fd < 0)
+            return;
+        loop.Remove(this, _fd);
+        Libc.Close(_fd);
+        _fd = -1;
+        if (_unsent is not null)
         {
-            if (_fd < 0)
-                return;
-            loop.Remove(this, _fd);
-            Libc.Close(_fd);
-            _fd = -1;
-            if (_unsent is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_unsent);
-                _unsent = null;
-            }
+            ArrayPool<byte>.Shared.Return(_unsent);
+            _unsent = null;
         }
         ReturnPartial();
         _client.Close(DisconnectReason.ConnectionLost);
@@ -382,7 +351,7 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
                     continue;
                 if (errno == Libc.EAgain)
                     return sent;
-                _writeFailed = true; // the caller closes the connection, outside the lock
+                _writeFailed = true; // the caller closes the connection
                 HandlerLog.TransportError(loop.Logger, _client.RemoteEndPoint, Marshal.GetPInvokeErrorMessage(errno));
                 return bytes.Length;
             }

@@ -68,12 +68,6 @@ internal sealed unsafe partial class EpollLoop
     /// <summary>The buffer every read of this loop's connections goes into first.</summary>
     public byte[] ReceiveBuffer { get; private set; } = ArrayPool<byte>.Shared.Rent(BufferSize);
 
-    /// <summary>True on any loop's thread.</summary>
-    public static bool IsLoopThread => t_current is not null;
-
-    /// <summary>The loop waits in epoll_wait: a packet for one of its connections would have to wake it.</summary>
-    public bool IsSleeping => Volatile.Read(ref _sleeping) != 0;
-
     public Broker.Broker Broker => _broker;
 
     public ILogger Logger => _logger;

@@ -3,8 +3,8 @@ using System.Buffers;
 namespace Herald.Server.Transport;
 
 /// <summary>
-/// Where a thread encodes a connection's queued packets before it sends them: one per thread, as
-/// a loop writes its own connections and any thread may write one whose loop sleeps.
+/// Where an event loop encodes a connection's queued packets before it sends them: one per loop
+/// thread, shared by its connections.
 /// </summary>
 internal static class SendBuffer
 {
@@ -14,9 +14,7 @@ internal static class SendBuffer
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    /// <summary>This thread's buffer: 64 KB on an event loop, which writes in batches, 4 KB elsewhere to start with.</summary>
-    public static ArrayBufferWriter<byte> ForThisThread() =>
-        t_buffer ??= new ArrayBufferWriter<byte>(EpollLoop.IsLoopThread ? LoopSize : 4096);
+    public static ArrayBufferWriter<byte> ForThisThread() => t_buffer ??= new ArrayBufferWriter<byte>(LoopSize);
 
     /// <summary>After an unusually large packet the buffer goes; the next write makes a usual one.</summary>
     public static void Trim()
