@@ -116,57 +116,44 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
             Flush();
     }
 
-    /// <summary>Writes the queued packets, on the loop's thread: until the queue is empty or the socket full.</summary>
+    /// <summary>Writes the queued packets, a batch per send, until the queue is empty or the socket full.</summary>
     public void Flush()
     {
-        switch (WriteQueued())
-        {
-            case FlushResult.Blocked:
-                WaitForRoom();
-                break;
-            case FlushResult.Failed:
-                _client.Close(DisconnectReason.ConnectionLost);
-                loop.RequestFlush(this);
-                break;
-            case FlushResult.MoreQueued:
-                loop.RequestFlush(this);
-                break;
-            case FlushResult.Completed:
-                CloseSocket();
-                break;
-        }
-    }
-
-    /// <summary>Sends what the socket would not take before, then the queue, a batch per send.</summary>
-    private FlushResult WriteQueued()
-    {
         if (_fd < 0)
-            return FlushResult.Waiting;
+            return;
         if (_unsent is not null && !SendUnsent())
-            return FlushResult.Blocked;
-        var writer = SendBuffer.ForThisThread();
-        var failedBefore = _writeFailed;
+        {
+            WaitForRoom();
+            return;
+        }
+        var writer = loop.SendBuffer;
         for (var flushes = 0; flushes < FlushesPerTurn; flushes++)
         {
             writer.ResetWrittenCount();
             if (_client.WriteOutbound(writer) == 0)
             {
-                return _client.ArmOutbound() switch
+                switch (_client.ArmOutbound())
                 {
-                    OutboundState.Armed => _writeFailed && !failedBefore ? FlushResult.Failed : FlushResult.Waiting,
-                    OutboundState.Completed => FlushResult.Completed,
-                    _ => FlushResult.MoreQueued,
-                };
+                    case OutboundState.Armed:
+                        return;
+                    case OutboundState.Completed:
+                        CloseSocket();
+                        return;
+                }
+                continue;
             }
             if (_writeFailed)
                 continue; // a dead socket takes nothing: drain the queue until it completes
             loop.Broker.Metrics.BytesSentAdd(writer.WrittenCount);
             var sent = Send(writer.WrittenSpan);
-            SendBuffer.Trim();
+            loop.TrimSendBuffer();
             if (!sent)
-                return FlushResult.Blocked;
+            {
+                WaitForRoom();
+                return;
+            }
         }
-        return _writeFailed && !failedBefore ? FlushResult.Failed : FlushResult.MoreQueued;
+        loop.RequestFlush(this);
     }
 
     /// <summary>Closes the descriptor and gives the buffers back; the engine was told, or is now.</summary>
@@ -351,8 +338,9 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
                     continue;
                 if (errno == Libc.EAgain)
                     return sent;
-                _writeFailed = true; // the caller closes the connection
+                _writeFailed = true;
                 HandlerLog.TransportError(loop.Logger, _client.RemoteEndPoint, Marshal.GetPInvokeErrorMessage(errno));
+                _client.Close(DisconnectReason.ConnectionLost);
                 return bytes.Length;
             }
         }
@@ -366,24 +354,6 @@ internal sealed class EpollConnection(EpollLoop loop, int fd) : IOutboundListene
             return;
         _blocked = true;
         loop.Blocked(this);
-    }
-
-    private enum FlushResult
-    {
-        /// <summary>All written; the queue's listener is armed (or the socket is closed).</summary>
-        Waiting,
-
-        /// <summary>The socket is full: the rest waits for room.</summary>
-        Blocked,
-
-        /// <summary>More is queued than one turn writes.</summary>
-        MoreQueued,
-
-        /// <summary>The engine closed the connection and everything is written: close the socket.</summary>
-        Completed,
-
-        /// <summary>A send failed: the connection is to be closed.</summary>
-        Failed,
     }
 
     /// <summary>A receive the engine has not finished: the buffer it reads, and how far it got.</summary>

@@ -68,6 +68,9 @@ internal sealed unsafe partial class EpollLoop
     /// <summary>The buffer every read of this loop's connections goes into first.</summary>
     public byte[] ReceiveBuffer { get; private set; } = ArrayPool<byte>.Shared.Rent(BufferSize);
 
+    /// <summary>Where a connection's queued packets are encoded before they are sent.</summary>
+    public ArrayBufferWriter<byte> SendBuffer { get; private set; } = new(BufferSize);
+
     public Broker.Broker Broker => _broker;
 
     public ILogger Logger => _logger;
@@ -94,6 +97,13 @@ internal sealed unsafe partial class EpollLoop
 
     /// <summary>An async receive kept the read buffer: the loop reads into a new one.</summary>
     public void ReplaceReceiveBuffer() => ReceiveBuffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+
+    /// <summary>After an unusually large packet, the send buffer goes back to its usual size.</summary>
+    public void TrimSendBuffer()
+    {
+        if (SendBuffer.Capacity > 16 * BufferSize)
+            SendBuffer = new ArrayBufferWriter<byte>(BufferSize);
+    }
 
     /// <summary>Flushes the connection on this loop's thread, after the events at hand.</summary>
     public void RequestFlush(EpollConnection connection)
